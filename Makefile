@@ -1,0 +1,39 @@
+# Two commands do all the set-up on a fresh machine:
+#   make book   build the HTML book, every notebook executed (FSCORE_SCALE=quick|full)
+#   make test   run the test suite (unit tests, every notebook at quick scale, the book build)
+# Both create or update the project's virtual environment in .venv, install the Debian data
+# packages where apt is available, and fetch and verify the data sets.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+# The CPU build of torch; a bare `pip install torch` pulls a multi-GB CUDA build.
+TORCH  ?= torch==2.13.0
+BOOK_FLAGS ?= --warningiserror --keep-going
+
+.PHONY: setup system-packages data test book clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "$(TORCH)"
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+setup: $(VENV)/.installed
+
+system-packages:
+	bash scripts/system-packages
+
+data: setup system-packages
+	$(PY) -m fscore.datasets fetch --all
+
+test: data
+	$(PY) -m pytest
+
+book: data
+	$(PY) -m jupyter_book build . $(BOOK_FLAGS)
+	@echo "Open _build/html/index.html in a browser."
+
+clean:
+	rm -rf _build results/quick

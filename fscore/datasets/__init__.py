@@ -1,0 +1,10 @@
+"""Named data sets with provenance, licence and checksums, and the book's synthetic generators."""
+from fscore.datasets.registry import (REGISTRY, ChecksumMismatch, Dataset, DatasetNotFound, get, info, load,
+                                      register)
+from fscore.datasets.fashion_mnist import load_fashion_mnist
+from fscore.datasets.synthetic import (correlated_design, load_digits_data, make_madelon, make_redundant_regression,
+                                       make_sparse_regression)
+
+__all__ = ["REGISTRY", "ChecksumMismatch", "Dataset", "DatasetNotFound", "correlated_design", "get", "info", "load",
+           "load_digits_data", "load_fashion_mnist", "make_madelon", "make_redundant_regression",
+           "make_sparse_regression", "register"]

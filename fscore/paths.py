@@ -1,0 +1,32 @@
+"""Where the book's files live: the project root, its results and its committed data."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def project_root() -> Path:
+    """``FSCORE_ROOT``, else the nearest folder above the working directory (or this package) with a ``_toc.yml``."""
+    if os.environ.get("FSCORE_ROOT"):
+        return Path(os.environ["FSCORE_ROOT"]).resolve()
+    for start in (Path.cwd(), Path(__file__).resolve().parent):
+        for folder in (start, *start.parents):
+            if (folder / "_toc.yml").is_file():
+                return folder
+    return Path.cwd()
+
+
+def results_dir(scale: str) -> Path:
+    """``results/<scale>`` under the project root, or under ``FSCORE_RESULTS`` when set."""
+    base = Path(os.environ["FSCORE_RESULTS"]) if os.environ.get("FSCORE_RESULTS") else project_root() / "results"
+    return base / scale
+
+
+def committed_full_results() -> Path:
+    """The committed full-scale results, always read from the project itself."""
+    return project_root() / "results" / "full"
+
+
+def data_dir() -> Path:
+    """The project's committed small data sets."""
+    return project_root() / "data"
