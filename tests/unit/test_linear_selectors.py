@@ -1,0 +1,137 @@
+import itertools
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LinearRegression, OrthogonalMatchingPursuit
+from sklearn.pipeline import make_pipeline
+
+from fscore.datasets import make_redundant_regression, make_sparse_regression
+from fscore.features import (OMP, BestSubset, ForwardRegression, LinearSequentialAttention, OneShotAttention,
+                             SequentialLasso, best_subset, explained_variance, greedy_bounds)
+
+SELECTORS = [OMP, ForwardRegression, SequentialLasso, LinearSequentialAttention, OneShotAttention, BestSubset]
+
+
+def problem(seed, n=150, d=12, k=4, rho=0.5, noise=0.5):
+    return make_sparse_regression(n, d, k, correlation=rho, noise=noise, random_state=seed)
+
+
+def unit_columns(X):
+    Xc = X - X.mean(axis=0)
+    return Xc / np.linalg.norm(Xc, axis=0)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_omp_matches_scikit_learn_picks_and_coefficients(seed):
+    X, y, *_ = problem(seed, d=30, k=6)
+    X = unit_columns(X)  # scikit-learn's OMP assumes unit-norm columns
+    ours = OMP(k=6).fit(X, y)
+    ref = OrthogonalMatchingPursuit(n_nonzero_coefs=6).fit(X, y)
+    assert set(ours.ranking_) == set(np.flatnonzero(ref.coef_))
+    assert np.allclose(ours.coef_, ref.coef_, atol=1e-10) and np.isclose(ours.intercept_, ref.intercept_)
+
+
+def test_omp_picks_the_feature_most_correlated_with_the_residual():
+    X, y, *_ = problem(0)
+    omp = OMP(k=3).fit(X, y)
+    first = np.argmax(np.abs([np.corrcoef(X[:, j], y)[0, 1] for j in range(X.shape[1])]))
+    assert omp.ranking_[0] == first
+    residual = y - LinearRegression().fit(X[:, omp.ranking_[:2]], y).predict(X[:, omp.ranking_[:2]])
+    corr = np.abs([np.corrcoef(X[:, j], residual)[0, 1] for j in range(X.shape[1])])
+    corr[omp.ranking_[:2]] = 0
+    assert omp.ranking_[2] == np.argmax(corr)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_forward_regression_equals_brute_force_refitting(seed):
+    X, y, *_ = problem(seed, d=10, k=4, rho=0.7)
+    picks = []
+    for _ in range(4):
+        rss = {j: -explained_variance(X, y, picks + [j]) for j in range(10) if j not in picks}
+        picks.append(min(rss, key=rss.get))
+    assert ForwardRegression(k=4).fit(X, y).ranking_.tolist() == picks
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_sequential_lasso_admits_exactly_omps_next_feature(seed):
+    X, y, *_ = problem(seed, d=20, k=5, rho=0.6)
+    lasso = SequentialLasso(k=5).fit(X, y)
+    assert lasso.ranking_.tolist() == OMP(k=5).fit(X, y).ranking_.tolist()
+    assert all(len(a) == 1 for a in lasso.admitted_)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_linear_sequential_attention_is_omp(seed):
+    X, y, *_ = problem(seed, d=20, k=5, rho=0.6)
+    sa = LinearSequentialAttention(k=5).fit(X, y)
+    assert sa.ranking_.tolist() == OMP(k=5).fit(X, y).ranking_.tolist()
+    assert sa.attention_path_.shape == (5, 20) and np.allclose(sa.attention_path_[1].sum(), 1.0)
+
+
+def test_residual_value_separates_sequential_from_one_shot():
+    X, y, roles = make_redundant_regression(random_state=1)
+    for sequential in (OMP(k=2), LinearSequentialAttention(k=2), ForwardRegression(k=2)):
+        assert sorted(roles[sequential.fit(X, y).ranking_]) == ["complement", "copy"] or \
+            sorted(roles[sequential.ranking_]) == ["complement", "strong"]
+    one_shot = roles[OneShotAttention(k=2).fit(X, y).ranking_]
+    assert "complement" not in one_shot
+
+
+def test_best_subset_is_exhaustive_and_greedy_respects_its_bound():
+    X, y, *_ = problem(2, n=100, d=8, k=3, rho=0.8, noise=1.0)
+    subset, r2 = best_subset(X, y, 3)
+    brute = max(itertools.combinations(range(8), 3), key=lambda s: explained_variance(X, y, list(s)))
+    assert subset == brute and np.isclose(r2, explained_variance(X, y, list(brute)))
+    bounds = greedy_bounds(X, 3)
+    assert 0 < bounds["omp"] <= bounds["forward_regression"] < 1
+    assert explained_variance(X, y, OMP(k=3).fit(X, y).ranking_) >= bounds["omp"] * r2
+    assert BestSubset(k=3).fit(X, y).r2_ == pytest.approx(r2)
+
+
+@pytest.mark.parametrize("Selector", SELECTORS)
+def test_selectors_work_in_a_pipeline(Selector):
+    X, y, *_ = problem(0)
+    model = make_pipeline(Selector(k=3), LinearRegression()).fit(X, y)
+    assert model[0].get_support().sum() == 3 and model.score(X, y) > 0.3
+    assert model[0].transform(X).shape == (len(X), 3)
+
+
+@pytest.mark.parametrize("Selector", SELECTORS)
+@pytest.mark.parametrize("k, message", [(0, "k=0 is out of range"), (13, "k=13 is out of range"),
+                                        (2.5, "must be an integer")])
+def test_k_out_of_range_is_a_clear_error(Selector, k, message):
+    X, y, *_ = problem(0)
+    with pytest.raises((ValueError, TypeError), match=message):
+        Selector(k=k).fit(X, y)
+
+
+@pytest.mark.parametrize("Selector", SELECTORS)
+def test_bad_inputs_are_clear_errors(Selector):
+    X, y, *_ = problem(0)
+    Xnan = X.copy()
+    Xnan[3, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        Selector(k=2).fit(Xnan, y)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        Selector(k=2).fit(X, y[:-1])
+    with pytest.raises(ValueError, match="Expected 2D array"):
+        Selector(k=1).fit(X[:, 0], y)
+    with pytest.raises(ValueError, match="0 sample"):
+        Selector(k=1).fit(X[:0], y[:0])
+    Xconst = X.copy()
+    Xconst[:, 5] = 1.0
+    with pytest.raises(ValueError, match=r"constant column\(s\) \(indices 5\)"):
+        Selector(k=2).fit(Xconst, y)
+
+
+def test_linearly_dependent_pick_is_reported():
+    X, y, *_ = problem(0, d=4, k=2)
+    X = np.column_stack([X, X[:, 0] + X[:, 1]])
+    with pytest.raises(np.linalg.LinAlgError, match="linear combination"):
+        OMP(k=5).fit(X, y)
+
+
+def test_best_subset_refuses_an_astronomical_search():
+    X = np.random.default_rng(0).standard_normal((50, 60))
+    with pytest.raises(ValueError, match="too large"):
+        best_subset(X, X[:, 0], 20)

@@ -1,0 +1,105 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+import fscore
+from fscore.claims import ClaimFailed, load_results
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    monkeypatch.setenv("FSCORE_RESULTS", str(tmp_path))
+    return fscore.start("ch99_test", scale="quick", seed=3)
+
+
+def test_default_scale_reads_the_environment(monkeypatch):
+    monkeypatch.setenv("FSCORE_SCALE", "full")
+    assert fscore.default_scale() == "full"
+    monkeypatch.setenv("FSCORE_SCALE", "huge")
+    with pytest.raises(ValueError, match="quick or full"):
+        fscore.default_scale()
+
+
+def test_start_prints_scale_device_and_seed(run, capsys):
+    fscore.start("ch99_test", scale="quick", seed=3)
+    out = capsys.readouterr().out
+    assert "scale=quick" in out and "device=cpu" in out and "seed=3" in out
+    assert run.pick(quick=1, full=2) == 1
+
+
+def test_seeding_makes_reruns_identical():
+    a = fscore.start("x", scale="quick", seed=7)
+    first = (a.rng.random(3), torch.rand(3), np.random.rand())
+    b = fscore.start("x", scale="quick", seed=7)
+    second = (b.rng.random(3), torch.rand(3), np.random.rand())
+    assert np.allclose(first[0], second[0]) and torch.equal(first[1], second[1]) and first[2] == second[2]
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "0"])
+def test_bad_seed_is_refused(seed):
+    with pytest.raises(ValueError, match="seed"):
+        fscore.start("x", scale="quick", seed=seed)
+
+
+def test_a_claim_that_holds_is_written_with_metadata(run, tmp_path):
+    run.claim("a", "one is at least one half", measured=1.0, threshold=0.5, paper=1.0, source="folklore")
+    run.report()
+    data = json.loads((tmp_path / "quick" / "ch99_test.json").read_text())
+    assert data["complete"] and data["seed"] == 3 and data["device"].startswith("cpu")
+    assert data["claims"][0]["holds"] and data["claims"][0]["paper"] == 1.0
+    assert data["wall_time_s"] >= 0 and "date" in data
+
+
+def test_a_failing_claim_fails_with_expected_and_measured(run, tmp_path):
+    run.claim("ok", "fine", measured=2, threshold=1)
+    run.claim("bad", "the error is small", measured=0.3, threshold=0.1, op="<=")
+    with pytest.raises(ClaimFailed, match=r"'bad' does not hold: expected measured <= 0.1, measured 0.3"):
+        run.report()
+    data = json.loads((tmp_path / "quick" / "ch99_test.json").read_text())
+    assert [c["holds"] for c in data["claims"]] == [True, False]  # a failure is recorded, never hidden
+
+
+def test_nan_never_satisfies_a_claim(run):
+    run.claim("nan", "a measurement", measured=float("nan"), threshold=0.0)
+    with pytest.raises(ClaimFailed):
+        run.report()
+
+
+def test_documented_negative_passes_until_it_holds(run):
+    run.claim("neg", "does not reproduce here", measured=0.2, threshold=0.9, expect="fails")
+    table = run.report()
+    assert table["status"].tolist() == ["not reproduced (documented)"]
+    run.claim("neg2", "suddenly reproduces", measured=0.95, threshold=0.9, expect="fails")
+    with pytest.raises(ClaimFailed, match="update the chapter"):
+        run.report()
+
+
+def test_bad_claims_are_refused(run):
+    with pytest.raises(ValueError, match="op must be"):
+        run.claim("x", "s", measured=1, threshold=1, op="=>")
+    with pytest.raises(TypeError, match="measured must be a number"):
+        run.claim("x", "s", measured="high", threshold=1)
+    run.claim("x", "s", measured=1, threshold=1)
+    with pytest.raises(ValueError, match="recorded twice"):
+        run.claim("x", "s", measured=1, threshold=1)
+
+
+def test_a_chapter_without_claims_fails(run):
+    with pytest.raises(ClaimFailed, match="no claims"):
+        run.report()
+
+
+def test_table_shows_the_committed_full_run(run, tmp_path, monkeypatch):
+    root = tmp_path / "book"
+    (root / "results" / "full").mkdir(parents=True)
+    (root / "_toc.yml").write_text("root: x\n")
+    full = {"device": "cuda:H100", "date": "2026-01-01", "wall_time_s": 60,
+            "claims": [{"id": "a", "measured": 0.99, "holds": True}]}
+    (root / "results" / "full" / "ch99_test.json").write_text(json.dumps(full))
+    monkeypatch.setenv("FSCORE_ROOT", str(root))
+    assert load_results("ch99_test")["device"] == "cuda:H100"
+    run.claim("a", "s", measured=0.9, threshold=0.5, paper=0.98)
+    table = run.report()
+    assert table.loc[0, "full run"] == "0.99 (holds)" and table.loc[0, "paper"] == 0.98
