@@ -141,7 +141,7 @@ def _status(c: Claim) -> str:
     return "holds" if c.holds else "FAILS"
 
 
-def report(run: Run):
+def report(run: Run) -> None:
     """Finish ``run``: write its complete results, display the claims table, fail on a broken claim."""
     if not run.claims:
         raise ClaimFailed(f"{run.chapter} recorded no claims: every chapter ends with its reproduction checks")
@@ -159,4 +159,3 @@ def report(run: Run):
     broken = [c for c in run.claims if not c.as_expected]
     if broken:
         raise ClaimFailed("\n".join(c.describe() for c in broken))
-    return table
