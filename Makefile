@@ -32,7 +32,7 @@ test: data
 	$(PY) -m pytest
 
 book: data
-	$(PY) -m jupyter_book build . $(BOOK_FLAGS)
+	$(VENV)/bin/jupyter-book build . $(BOOK_FLAGS)
 	@echo "Open _build/html/index.html in a browser."
 
 clean:

@@ -1,0 +1,66 @@
+"""Shared by the notebook and book tests: find, execute (once per session) and stage the chapters."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+EXECUTED = ROOT / "_build" / "executed"
+JUPYTER_BOOK = str(Path(sys.executable).parent / "jupyter-book")
+
+
+def toc_files() -> list[str]:
+    """Every file of the table of contents, root first, without suffix."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [chapter["file"] for chapter in part.get("chapters", [])]
+    return files
+
+
+def notebooks() -> list[Path]:
+    return sorted(p for p in (ROOT / "chapters").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+def execute(notebook: Path, scale: str = "quick") -> tuple[Path, float]:
+    """Run ``notebook`` with papermill at ``scale`` in its own folder; return the executed copy and seconds."""
+    out = EXECUTED / notebook.relative_to(ROOT)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "FSCORE_SCALE": scale, "FSCORE_PROGRESS": os.environ.get("FSCORE_PROGRESS", "1")}
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "papermill", str(notebook), str(out), "--cwd", str(notebook.parent),
+                           "--no-progress-bar", "-k", "python3"], env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise AssertionError(f"{notebook.relative_to(ROOT)} failed at {scale} scale:\n{done.stderr[-6000:]}")
+    return out, seconds
+
+
+def results(notebook: Path, scale: str = "quick") -> dict:
+    return json.loads((ROOT / "results" / scale / f"{notebook.stem}.json").read_text())
+
+
+def stage_book(target: Path) -> Path:
+    """A copy of the book's sources in which every notebook is the executed one."""
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy(ROOT / name, target / name)
+    shutil.copytree(ROOT / "chapters", target / "chapters", ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_*"))
+    for notebook in notebooks():
+        shutil.copy(EXECUTED / notebook.relative_to(ROOT), target / notebook.relative_to(ROOT))
+    return target
+
+
+def build_book(source: Path, output: Path, *extra: str) -> subprocess.CompletedProcess:
+    """``jupyter-book build`` with the book's flags (warnings are errors)."""
+    return subprocess.run([JUPYTER_BOOK, "build", str(source), "--path-output", str(output),
+                           "--warningiserror", "--keep-going", *extra], capture_output=True, text=True)
