@@ -5,7 +5,11 @@ from fscore.features.attention import LinearSequentialAttention, OneShotAttentio
 from fscore.features.best_subset import BestSubset, best_subset, greedy_bounds, restricted_min_eigenvalue
 from fscore.features.lasso import SequentialLasso
 from fscore.features.omp import OMP, ForwardRegression
+from fscore.features.neural import (ForwardSelectionNet, GroupLassoNet, OMPNet, OneShotAttentionNet, RandomSubset,
+                                    SequentialAttentionNet, SequentialLassoNet)
 
 __all__ = ["BestSubset", "FeatureSelector", "ForwardRegression", "LinearSequentialAttention", "OMP",
            "OneShotAttention", "SequentialLasso", "attention_mask", "best_subset", "explained_variance",
            "greedy_bounds", "least_squares_fit", "restricted_min_eigenvalue"]
+__all__ += ["ForwardSelectionNet", "GroupLassoNet", "OMPNet", "OneShotAttentionNet", "RandomSubset",
+            "SequentialAttentionNet", "SequentialLassoNet"]

@@ -19,22 +19,29 @@ def center_and_normalize(X: np.ndarray, y: np.ndarray):
 class OrthogonalBasis:
     """An orthonormal basis of the selected columns, grown one column at a time (Gram-Schmidt, twice)."""
 
-    def __init__(self, n_samples: int):
-        self.Q = np.empty((n_samples, 0))
+    def __init__(self, n_samples: int, capacity: int):
+        self._Q = np.empty((n_samples, capacity))
+        self.size = 0
+
+    @property
+    def Q(self) -> np.ndarray:
+        return self._Q[:, : self.size]
 
     def add(self, v: np.ndarray, name: str = "column") -> np.ndarray:
-        q = v - self.Q @ (self.Q.T @ v)
-        q -= self.Q @ (self.Q.T @ q)
+        Q = self.Q
+        q = v - Q @ (Q.T @ v)
+        q -= Q @ (Q.T @ q)
         norm = np.linalg.norm(q)
         if norm <= 1e-10 * max(np.linalg.norm(v), 1e-300):
             raise np.linalg.LinAlgError(f"{name} is a linear combination of the features already selected")
-        q /= norm
-        self.Q = np.column_stack([self.Q, q])
-        return q
+        self._Q[:, self.size] = q / norm
+        self.size += 1
+        return self._Q[:, self.size - 1]
 
     def project_out(self, M: np.ndarray) -> np.ndarray:
         """The part of ``M`` (vector or matrix) orthogonal to the span of the basis."""
-        return M - self.Q @ (self.Q.T @ M)
+        Q = self.Q
+        return M - Q @ (Q.T @ M)
 
 
 def least_squares_fit(X: np.ndarray, y: np.ndarray, picks) -> tuple[np.ndarray, float]:

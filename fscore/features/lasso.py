@@ -33,7 +33,7 @@ class SequentialLasso(FeatureSelector):
             raise ValueError(f"shrink must lie in (0, 1), got {self.shrink}")
         Z, yc, *_ = center_and_normalize(X, y)
         n, d = Z.shape
-        basis, picks, self.admitted_, self.lambda_max_path_ = OrthogonalBasis(n), [], [], []
+        basis, picks, self.admitted_, self.lambda_max_path_ = OrthogonalBasis(n, self.k), [], [], []
         for _ in range(self.k):
             free = np.setdiff1d(np.arange(d), picks)
             # Unpenalised picked features: fit them first, then LASSO on what they leave unexplained.

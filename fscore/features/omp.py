@@ -19,20 +19,11 @@ class _GreedyLinear(FeatureSelector):
 
     def _select(self, X, y):
         Z, yc, *_ = center_and_normalize(X, y)
-        picks, scores = self._steps(Z, yc)
+        picks, scores, rss = self._steps(Z, yc)
         self.scores_path_ = np.array(scores)  # (k, d): the score of every feature before each pick
+        self.explained_variance_path_ = 1.0 - np.array(rss) / (yc @ yc)
         self.coef_, self.intercept_ = least_squares_fit(X, y, picks)
-        self.explained_variance_path_ = self._r2_path(Z, yc, picks)
         return picks
-
-    @staticmethod
-    def _r2_path(Z, yc, picks):
-        basis, r2, total = OrthogonalBasis(len(yc)), [], yc @ yc
-        for j in picks:
-            basis.add(Z[:, j])
-            residual = basis.project_out(yc)
-            r2.append(1.0 - residual @ residual / total)
-        return np.array(r2)
 
     def predict(self, X):
         X = np.asarray(X, dtype=np.float64)
@@ -47,7 +38,7 @@ class OMP(_GreedyLinear):
     """
 
     def _steps(self, Z, yc):
-        basis, residual, picks, scores = OrthogonalBasis(len(yc)), yc.copy(), [], []
+        basis, residual, picks, scores, rss = OrthogonalBasis(len(yc), self.k), yc.copy(), [], [], []
         for _ in range(self.k):
             score = np.abs(Z.T @ residual)
             score[picks] = 0.0
@@ -56,7 +47,8 @@ class OMP(_GreedyLinear):
             residual -= q * (q @ residual)
             picks.append(j)
             scores.append(score)
-        return picks, scores
+            rss.append(residual @ residual)
+        return picks, scores, rss
 
 
 class ForwardRegression(_GreedyLinear):
@@ -68,7 +60,7 @@ class ForwardRegression(_GreedyLinear):
     """
 
     def _steps(self, Z, yc):
-        residual, picks, scores = yc.copy(), [], []
+        residual, picks, scores, rss = yc.copy(), [], [], []
         Zp = Z.copy()  # candidates with the picked span projected out
         for _ in range(self.k):
             norms2 = np.einsum("ij,ij->j", Zp, Zp)
@@ -84,4 +76,5 @@ class ForwardRegression(_GreedyLinear):
             residual -= q * (q @ residual)
             picks.append(j)
             scores.append(score)
-        return picks, scores
+            rss.append(residual @ residual)
+        return picks, scores, rss

@@ -1,0 +1,75 @@
+"""Chapter 1 speed, side by side in one process; prints ratios (lower = ours faster).
+
+1. fscore's OMP against scikit-learn's OrthogonalMatchingPursuit on the same problems: time ratio and
+   whether both pick the same features.
+2. Linear Sequential Attention's single training run (k picks) against greedy forward selection that
+   refits a least-squares model for every candidate at every pick (k * d refits, scikit-learn's
+   LinearRegression): time ratio, and whether the picks agree.
+
+    python benchmarks/bench_linear_selection.py [--repeats 5]
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from sklearn.linear_model import LinearRegression, OrthogonalMatchingPursuit
+
+from fscore.datasets import make_sparse_regression
+from fscore.features import OMP, LinearSequentialAttention
+from fscore.runtime import set_threads
+
+
+def best_of(repeats, fn):
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - started)
+    return min(times), out
+
+
+def refit_greedy(X, y, k):
+    picks = []
+    for _ in range(k):
+        scores = {j: LinearRegression().fit(X[:, picks + [j]], y).score(X[:, picks + [j]], y)
+                  for j in range(X.shape[1]) if j not in picks}
+        picks.append(max(scores, key=scores.get))
+    return picks
+
+
+def unit_columns(X):
+    Xc = X - X.mean(axis=0)
+    return Xc / np.linalg.norm(Xc, axis=0)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    threads = set_threads()
+    print(f"threads={threads}; best of {args.repeats} runs each\n")
+    print("OMP: fscore vs scikit-learn")
+    print(f"{'n':>6} {'d':>6} {'k':>4} {'fscore s':>10} {'sklearn s':>10} {'ratio':>7} {'same picks':>11}")
+    for n, d, k in [(500, 100, 10), (2000, 500, 25), (5000, 1000, 50)]:
+        X, y, *_ = make_sparse_regression(n, d, k, correlation=0.5, noise=0.5, random_state=0)
+        X = unit_columns(X)
+        ours_t, ours = best_of(args.repeats, lambda: OMP(k=k).fit(X, y))
+        ref_t, ref = best_of(args.repeats, lambda: OrthogonalMatchingPursuit(n_nonzero_coefs=k).fit(X, y))
+        same = set(ours.ranking_) == set(np.flatnonzero(ref.coef_))
+        print(f"{n:>6} {d:>6} {k:>4} {ours_t:>10.4f} {ref_t:>10.4f} {ours_t / ref_t:>7.2f} {str(same):>11}")
+
+    print("\nSequential Attention (one training run) vs greedy selection refitting every candidate at every pick")
+    print(f"{'n':>6} {'d':>6} {'k':>4} {'SA s':>9} {'greedy s':>9} {'ratio':>7} {'SA = OMP':>9} {'SA = greedy':>12}")
+    for n, d, k in [(500, 50, 5), (1000, 100, 10), (2000, 200, 10)]:
+        X, y, *_ = make_sparse_regression(n, d, k, correlation=0.5, noise=0.5, random_state=1)
+        sa_t, sa = best_of(max(1, args.repeats // 2), lambda: LinearSequentialAttention(k=k).fit(X, y))
+        greedy_t, greedy = best_of(1, lambda: refit_greedy(X, y, k))
+        omp = OMP(k=k).fit(X, y).ranking_
+        print(f"{n:>6} {d:>6} {k:>4} {sa_t:>9.3f} {greedy_t:>9.3f} {sa_t / greedy_t:>7.2f} "
+              f"{str(list(sa.ranking_) == list(omp)):>9} {str(list(sa.ranking_) == greedy):>12}")
+
+
+if __name__ == "__main__":
+    main()

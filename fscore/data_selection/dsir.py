@@ -1,0 +1,157 @@
+"""DSIR: data selection with importance resampling (Xie, Santurkar, Ma & Liang, NeurIPS 2023).
+
+Given a few target documents and a large raw pool, DSIR selects ``k`` raw documents distributed like
+the target, in a feature space where the two densities can be estimated (Sec. 3):
+
+1. features ``z = h(x)``: hashed unigram and bigram counts (:mod:`fscore.data_selection.hashing`);
+2. bag-of-n-grams models: the target's bucket distribution ``gamma`` and the raw pool's ``beta``,
+   each the normalised total count, so ``p(z) = prod_j gamma_j^{z_j}`` and ``q(z) = prod_j beta_j^{z_j}``;
+3. importance weights ``w = p(z) / q(z)``, i.e. ``log w = sum_j z_j (log gamma_j - log beta_j)``,
+   smoothed as in the official package: ``log(gamma_j + 1e-8) - log(beta_j + 1e-8)``;
+4. resampling: ``k`` documents without replacement with probabilities proportional to ``w``, by the
+   Gumbel top-k trick (:mod:`fscore.data_selection.resampling`), among documents of at least
+   ``min_length`` tokens (the official default is 100).
+
+``temperature`` divides the log-weights (resampling with ``w^(1/T)``): ``T = 1`` is DSIR, larger ``T``
+moves towards uniform sampling. Several targets (``target_groups``) give one weight column per
+target, resampled in turn in proportion (the official ``separate_targets=True``).
+"""
+from __future__ import annotations
+
+from itertools import islice
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from fscore.data_selection.hashing import HashedNgrams
+from fscore.data_selection.metrics import SMOOTHING
+from fscore.data_selection.resampling import as_chunks, gumbel_top_k, gumbel_top_k_per_target
+
+
+def batches(texts, size: int):
+    """Lists of at most ``size`` documents from any iterable (a generator over a file streams)."""
+    iterator = iter(texts)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+class DSIR(BaseEstimator):
+    """Hashed n-gram DSIR with a scikit-learn interface.
+
+    Parameters
+    ----------
+    num_buckets, ngrams, mode : the featuriser (:class:`~fscore.data_selection.hashing.HashedNgrams`);
+        ``mode="parity"`` reproduces the official package's buckets and weights, ``"fast"`` hashes faster.
+    min_length : documents with fewer tokens are never selected (official default 100).
+    temperature : the log-weights are divided by it (1 is DSIR).
+    batch_size : documents featurised at a time, which bounds memory on streams.
+
+    Attributes
+    ----------
+    raw_probs_ : (num_buckets,) the raw pool's bag-of-n-grams ``beta``.
+    target_probs_ : (n_targets, num_buckets) each target's ``gamma``.
+    log_ratio_ : (n_targets, num_buckets) ``log(gamma + 1e-8) - log(beta + 1e-8)``.
+    target_proportions_ : (n_targets,) the share of the selection each target gets.
+    """
+
+    def __init__(self, num_buckets: int = 10000, ngrams: int = 2, mode: str = "parity", min_length: int = 100,
+                 temperature: float = 1.0, batch_size: int = 2000):
+        self.num_buckets = num_buckets
+        self.ngrams = ngrams
+        self.mode = mode
+        self.min_length = min_length
+        self.temperature = temperature
+        self.batch_size = batch_size
+
+    @property
+    def featurizer(self) -> HashedNgrams:
+        if getattr(self, "_featurizer", None) is None or self._featurizer_params != self._params():
+            self._featurizer = HashedNgrams(self.num_buckets, self.ngrams, self.mode)
+            self._featurizer_params = self._params()
+        return self._featurizer
+
+    def _params(self):
+        return self.num_buckets, self.ngrams, self.mode
+
+    def count(self, texts) -> np.ndarray:
+        """Total bucket counts of ``texts`` (any iterable, consumed in batches); raises if it is empty."""
+        totals, n_docs = np.zeros(self.featurizer.num_buckets, dtype=np.int64), 0
+        for batch in batches(texts, self.batch_size):
+            totals += np.bincount(self.featurizer.pairs(batch)[1], minlength=len(totals))
+            n_docs += len(batch)
+        if n_docs == 0:
+            raise ValueError("no documents: the corpus is empty")
+        return totals
+
+    def fit(self, target, raw, target_groups=None, target_proportions=None):
+        """Estimate the raw and target bag-of-n-grams models.
+
+        ``target`` and ``raw`` are iterables of strings (``raw`` may be a stream). ``target_groups``
+        labels each target document with its target (per-target DSIR); ``target_proportions`` sets each
+        target's share of the selection (default: its share of the target n-grams, as the official package).
+        """
+        target_counts, labels = self.target_counts(target, target_groups)
+        return self.fit_counts(target_counts, self.count(raw), target_proportions, labels)
+
+    def target_counts(self, target, target_groups=None):
+        """Bucket counts ``(n_targets, num_buckets)`` of the target documents, one row per group, and the groups."""
+        if target_groups is None:
+            return self.count(target)[None, :], None
+        target, target_groups = list(target), np.asarray(target_groups)
+        if len(target_groups) != len(target):
+            raise ValueError(f"target_groups has {len(target_groups)} labels for {len(target)} target documents")
+        labels = np.unique(target_groups)
+        counts = np.stack([self.count([t for t, g in zip(target, target_groups) if g == label]) for label in labels])
+        return counts, labels
+
+    def fit_counts(self, target_counts, raw_counts, target_proportions=None, target_labels=None):
+        """Fit from bucket counts already summed (``(n_targets, num_buckets)`` and ``(num_buckets,)``)."""
+        target_counts = np.atleast_2d(np.asarray(target_counts, dtype=np.float64))
+        raw_counts = np.asarray(raw_counts, dtype=np.float64)
+        if target_counts.shape[1] != raw_counts.shape[0] or raw_counts.shape[0] != self.featurizer.num_buckets:
+            raise ValueError(f"counts over {target_counts.shape[1]} and {raw_counts.shape[0]} buckets; "
+                             f"expected {self.featurizer.num_buckets}")
+        if raw_counts.sum() <= 0 or np.any(target_counts.sum(axis=1) <= 0):
+            raise ValueError("a target or the raw corpus has no n-grams (empty documents only?)")
+        self.raw_probs_ = raw_counts / raw_counts.sum()
+        self.target_probs_ = target_counts / target_counts.sum(axis=1, keepdims=True)
+        self.log_ratio_ = np.log(self.target_probs_ + SMOOTHING) - np.log(self.raw_probs_ + SMOOTHING)
+        sizes = target_counts.sum(axis=1) if target_proportions is None else np.asarray(target_proportions, float)
+        if sizes.shape != (len(target_counts),) or np.any(sizes < 0) or sizes.sum() <= 0:
+            raise ValueError(f"target_proportions must be {len(target_counts)} non-negative numbers, got {sizes}")
+        self.target_proportions_ = sizes / sizes.sum()
+        self.target_labels_ = target_labels
+        return self
+
+    def weigh(self, texts):
+        """Log importance weights ``(n, n_targets)`` and lengths in tokens of ``texts`` (a list)."""
+        check_is_fitted(self, "log_ratio_")
+        logw, lengths = [], []
+        for batch in batches(texts, self.batch_size):
+            rows, cols = self.featurizer.pairs(batch)
+            logw.append(np.stack([np.bincount(rows, weights=ratio[cols], minlength=len(batch))
+                                  for ratio in self.log_ratio_], axis=1))
+            lengths.append(self.featurizer.lengths(np.bincount(rows, minlength=len(batch))))
+        if not logw:
+            raise ValueError("no documents: the corpus is empty")
+        return np.concatenate(logw) / self.temperature, np.concatenate(lengths)
+
+    def score_samples(self, texts) -> np.ndarray:
+        """Log importance weight of each document, ``log p(h(x)) - log q(h(x))`` (one column per target if several)."""
+        logw = self.weigh(texts)[0]
+        return logw[:, 0] if logw.shape[1] == 1 else logw
+
+    def select(self, texts, k: int, random_state=None, noise: bool = True) -> np.ndarray:
+        """Sorted indices of ``k`` documents of ``texts`` resampled by importance (``noise=False``: top-k)."""
+        logw, lengths = self.weigh(texts)
+        return self.select_from_weights(logw, lengths, k, random_state, noise)
+
+    def select_from_weights(self, log_weights, lengths, k: int, random_state=None, noise: bool = True):
+        """:meth:`select` on weights and lengths already computed by :meth:`weigh`."""
+        log_weights = np.asarray(log_weights, dtype=np.float64).reshape(len(lengths), -1)
+        valid = np.asarray(lengths) >= self.min_length
+        if log_weights.shape[1] == 1:
+            return gumbel_top_k(as_chunks(log_weights[:, 0], valid), k, random_state, noise)
+        return gumbel_top_k_per_target(lambda: [(log_weights, valid, 0)], k, self.target_proportions_,
+                                       random_state, noise)
