@@ -5,8 +5,8 @@ from fscore.data_selection.hashing import HashedNgrams, tokenize
 from fscore.data_selection.metrics import bag_of_ngrams, kl_divergence, kl_reduction
 from fscore.data_selection.ngram_lm import BigramLM, build_vocabulary
 from fscore.data_selection.resampling import gumbel_top_k, random_subset
-from fscore.data_selection.streaming import fit_shards, read_texts, resample_shards, write_pool
+from fscore.data_selection.streaming import fit_shards, read_texts, resample_shards, weigh_shards, write_pool
 
 __all__ = ["DSIR", "BigramLM", "HashedNgrams", "HeuristicClassification", "RandomSelection", "bag_of_ngrams",
            "build_vocabulary", "fit_shards", "gumbel_top_k", "kl_divergence", "kl_reduction", "random_subset",
-           "read_texts", "resample_shards", "tokenize", "write_pool"]
+           "read_texts", "resample_shards", "tokenize", "weigh_shards", "write_pool"]

@@ -25,9 +25,6 @@ class RandomSelection(BaseEstimator):
     def __init__(self, min_length: int = 100):
         self.min_length = min_length
 
-    def fit(self, target=None, raw=None):
-        return self
-
     def select(self, texts, k: int, random_state=None) -> np.ndarray:
         lengths = np.fromiter((len(tokenize(t)) for t in texts), dtype=np.int64)
         return random_subset(lengths >= self.min_length, k, random_state)

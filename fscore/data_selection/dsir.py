@@ -127,6 +127,8 @@ class DSIR(BaseEstimator):
     def weigh(self, texts):
         """Log importance weights ``(n, n_targets)`` and lengths in tokens of ``texts`` (a list)."""
         check_is_fitted(self, "log_ratio_")
+        if not self.temperature > 0:
+            raise ValueError(f"temperature must be positive, got {self.temperature!r}")
         logw, lengths = [], []
         for batch in batches(texts, self.batch_size):
             rows, cols = self.featurizer.pairs(batch)

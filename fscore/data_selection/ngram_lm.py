@@ -4,10 +4,10 @@ Trained on the selected documents, it is scored by its cross-entropy on held-out
 per token): a selection closer to the target should model target text better. Absolute discounting
 with interpolation (Ney, Essen & Kneser, 1994):
 
-    P(w | v) = max(c(v, w) - D, 0) / c(v) + D N1+(v .) / c(v) * P1(w),   P1(w) = (c(w) + 1) / (N + V),
+    P(w | v) = max(c(v, w) - D, 0) / c(v) + D N1+(v .) / c(v) * P1(w),   P1(w) = (c(w) + 1) / (N + V - 1),
 
-over a fixed vocabulary (so that models trained on different selections are comparable), with a
-start-of-document token before each document.
+over a fixed vocabulary of ``V`` ids (so that models trained on different selections are comparable),
+with a start-of-document token before each document that is conditioned on but never predicted.
 """
 from __future__ import annotations
 
@@ -57,7 +57,8 @@ class BigramLM(BaseEstimator):
         self.pair_keys_, self.pair_counts_ = np.unique(prev * V + cur, return_counts=True)
         self.context_counts_ = np.bincount(prev, minlength=V)
         self.followers_ = np.bincount(self.pair_keys_ // V, minlength=V)
-        self.unigram_ = (np.bincount(cur, minlength=V) + 1.0) / (len(cur) + V)
+        self.unigram_ = (np.bincount(cur, minlength=V) + 1.0) / (len(cur) + V - 1)
+        self.unigram_[0] = 0.0  # the start token is never predicted
         return self
 
     def cross_entropy(self, texts) -> float:

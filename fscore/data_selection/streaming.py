@@ -45,14 +45,14 @@ def read_texts(path, text_key: str = "text"):
                 try:
                     yield json.loads(line)[text_key]
                 except (json.JSONDecodeError, KeyError) as error:
-                    raise ValueError(f"{path}:{number}: not a JSON object with a {text_key!r} field ({error})") from None
+                    raise ValueError(f"{path}:{number}: not a JSON object with a {text_key!r} field "
+                                     f"({error})") from None
 
 
-def write_pool(texts, folder, n_docs: int, n_shards: int, random_state=None, extra=None) -> list[Path]:
+def write_pool(texts, folder, n_docs: int, n_shards: int, random_state=None) -> list[Path]:
     """Write ``n_docs`` documents drawn with replacement from ``texts`` into ``n_shards`` JSONL shards.
 
     A pool of any size from a small corpus (benchmarks, tests); memory stays that of ``texts``.
-    ``extra`` (a list of dicts, one per text) adds fields such as the domain to every line.
     """
     texts = list(texts)
     if not texts:
@@ -66,8 +66,7 @@ def write_pool(texts, folder, n_docs: int, n_shards: int, random_state=None, ext
         with open(path, "w", encoding="utf-8") as handle:
             for start in range(bounds[shard], bounds[shard + 1], 10_000):
                 for i in rng.randint(len(texts), size=min(10_000, bounds[shard + 1] - start)):
-                    row = {"text": texts[i], **(extra[i] if extra else {})}
-                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    handle.write(json.dumps({"text": texts[i]}, ensure_ascii=False) + "\n")
         paths.append(path)
     return paths
 
@@ -107,7 +106,7 @@ def _shard_weights(job):
         raise ValueError(f"shard {path} has no documents")
     np.save(f"{out}.logw.npy", np.concatenate(logw))
     np.save(f"{out}.len.npy", np.concatenate(lengths))
-    return len(np.load(f"{out}.len.npy", mmap_mode="r"))
+    return out
 
 
 def _write_selected(job):
@@ -118,6 +117,18 @@ def _write_selected(job):
             if i in chosen:
                 sink.write(line if line.endswith("\n") else line + "\n")
     return out
+
+
+def weigh_shards(dsir: DSIR, shards, work_dir, n_jobs=None, text_key: str = "text") -> list[Path]:
+    """Write each shard's log-weights and lengths to ``work_dir/<i>.logw.npy`` and ``<i>.len.npy``.
+
+    One process per shard, each streaming its file in batches; returns the stems of the written files.
+    """
+    shards, work_dir = check_shards(shards), Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    stems = [work_dir / f"{i:05d}" for i in range(len(shards))]
+    _map(_shard_weights, [(dsir, s, text_key, stem) for s, stem in zip(shards, stems)], n_jobs, "log-weights")
+    return stems
 
 
 def resample_shards(dsir: DSIR, shards, out_dir, k: int, random_state=None, noise: bool = True, n_jobs=None,
@@ -132,15 +143,13 @@ def resample_shards(dsir: DSIR, shards, out_dir, k: int, random_state=None, nois
     out_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="dsir-weights-", dir=out_dir))
     try:
-        stems = [work / f"{i:05d}" for i in range(len(shards))]
-        sizes = _map(_shard_weights, [(dsir, s, text_key, stem) for s, stem in zip(shards, stems)], n_jobs,
-                     "log-weights")
-        offsets = np.concatenate([[0], np.cumsum(sizes)])
+        stems = weigh_shards(dsir, shards, work, n_jobs, text_key)
+        sizes = [len(np.load(f"{stem}.len.npy", mmap_mode="r")) for stem in stems]
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
 
         def chunks():
             for stem, offset in zip(stems, offsets):
-                logw = np.load(f"{stem}.logw.npy", mmap_mode="r")
-                yield np.asarray(logw), np.load(f"{stem}.len.npy") >= dsir.min_length, offset
+                yield np.load(f"{stem}.logw.npy"), np.load(f"{stem}.len.npy") >= dsir.min_length, offset
 
         if len(dsir.target_proportions_) == 1:
             chosen = gumbel_top_k(((w[:, 0], v, o) for w, v, o in chunks()), k, random_state, noise)

@@ -3,6 +3,7 @@ from fscore.datasets.registry import (REGISTRY, ChecksumMismatch, Dataset, Datas
                                       register)
 from fscore.datasets.fashion_mnist import load_fashion_mnist
 from fscore.datasets.text_corpus import load_text_corpus
+from fscore.datasets.tabular import load_dna, load_khan, load_musk, load_table
 from fscore.datasets.synthetic import (correlated_design, load_digits_data, make_madelon, make_redundant_regression,
                                        make_sparse_regression)
 

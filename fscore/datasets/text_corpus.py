@@ -106,7 +106,9 @@ def split_target_and_pool(corpus: pd.DataFrame, target_domains, n_target: int, n
         if not 1 <= n_pool <= len(rest):
             raise ValueError(f"n_pool={n_pool} is out of range: 1..{len(rest)} documents remain")
         rest = np.sort(rng.choice(rest, n_pool, replace=False))
-    take = lambda idx: corpus.iloc[np.sort(idx)].reset_index(drop=True)  # noqa: E731
+    def take(index):
+        return corpus.iloc[np.sort(index)].reset_index(drop=True)
+
     return take(np.concatenate(target)), take(np.concatenate(heldout)), take(rest)
 
 
