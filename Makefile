@@ -1,8 +1,10 @@
 # Two commands do all the set-up on a fresh machine:
 #   make book   build the HTML book, every notebook executed (FSCORE_SCALE=quick|full)
-#   make test   run the test suite (unit tests, every notebook at quick scale, the book build)
-# Both create or update the project's virtual environment in .venv, install the Debian data
-# packages where apt is available, and fetch and verify the data sets.
+#   make test   run the test suite (unit tests, every notebook at quick scale, the book build,
+#               the built HTML in headless chromium)
+# Both create or update the project's virtual environment in .venv, install the Debian packages
+# (data sets, chromium) where apt is available, fetch and verify the data sets, and vendor MathJax
+# so that the HTML reads offline.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -11,7 +13,7 @@ PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.13.0
 BOOK_FLAGS ?= --warningiserror --keep-going
 
-.PHONY: setup system-packages data test book clean
+.PHONY: setup system-packages data assets test book clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,10 +30,13 @@ system-packages:
 data: setup system-packages
 	$(PY) -m fscore.datasets fetch --all
 
-test: data
+assets:
+	bash scripts/fetch-mathjax
+
+test: data assets
 	$(PY) -m pytest
 
-book: data
+book: data assets
 	$(VENV)/bin/jupyter-book build . $(BOOK_FLAGS)
 	@echo "Open _build/html/index.html in a browser."
 

@@ -13,6 +13,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 EXECUTED = ROOT / "_build" / "executed"
+TEST_BOOK = ROOT / "_build" / "test-book"
+HTML = TEST_BOOK / "_build" / "html"
+# Notebooks that read the other chapters' results (the appendix's dashboard): they run after every chapter.
+AFTER_THE_CHAPTERS = ("dashboard",)
 JUPYTER_BOOK = str(Path(sys.executable).parent / "jupyter-book")
 
 
@@ -26,7 +30,9 @@ def toc_files() -> list[str]:
 
 
 def notebooks() -> list[Path]:
-    return sorted(p for p in (ROOT / "chapters").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    """Every chapter notebook, sorted by path (the order Sphinx executes them in), the dashboard last."""
+    found = sorted(p for p in (ROOT / "chapters").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    return sorted(found, key=lambda p: p.stem in AFTER_THE_CHAPTERS)
 
 
 def execute(notebook: Path, scale: str = "quick") -> tuple[Path, float]:
@@ -54,6 +60,9 @@ def stage_book(target: Path) -> Path:
     target.mkdir(parents=True)
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy(ROOT / name, target / name)
+    if not (ROOT / "_vendor" / "mathjax").is_dir():
+        raise AssertionError("_vendor/mathjax is missing: run `bash scripts/fetch-mathjax` (make does it)")
+    shutil.copytree(ROOT / "_vendor", target / "_vendor")
     shutil.copytree(ROOT / "chapters", target / "chapters", ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_*"))
     for notebook in notebooks():
         shutil.copy(EXECUTED / notebook.relative_to(ROOT), target / notebook.relative_to(ROOT))
@@ -64,3 +73,16 @@ def build_book(source: Path, output: Path, *extra: str) -> subprocess.CompletedP
     """``jupyter-book build`` with the book's flags (warnings are errors)."""
     return subprocess.run([JUPYTER_BOOK, "build", str(source), "--path-output", str(output),
                            "--warningiserror", "--keep-going", *extra], capture_output=True, text=True)
+
+
+def build_test_book() -> subprocess.CompletedProcess:
+    """Build the book once from the executed chapters into ``_build/test-book`` (execution off)."""
+    source = stage_book(ROOT / "_build" / "book-src")
+    config = yaml.safe_load((source / "_config.yml").read_text())
+    config["execute"]["execute_notebooks"] = "off"  # already executed, once
+    (source / "_config.yml").write_text(yaml.safe_dump(config))
+    if TEST_BOOK.exists():
+        shutil.rmtree(TEST_BOOK)
+    done = build_book(source, TEST_BOOK)
+    shutil.rmtree(source)
+    return done
