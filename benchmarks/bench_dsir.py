@@ -29,6 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from fscore.dashboard import record_benchmark  # noqa: E402
 from fscore.data_selection import DSIR, fit_shards, resample_shards, weigh_shards, write_pool  # noqa: E402
 from fscore.datasets.text_corpus import load_text_corpus, split_target_and_pool  # noqa: E402
 
@@ -48,7 +49,8 @@ def timed(function, repeats: int = 2) -> float:
     return best
 
 
-def throughput(n_docs: int, jobs: int) -> None:
+def throughput(n_docs: int, jobs: int) -> dict:
+    """Print documents per second; return fscore's time over the official package's time per comparison."""
     from data_selection import HashedNgramDSIR
 
     corpus = load_text_corpus()
@@ -62,21 +64,25 @@ def throughput(n_docs: int, jobs: int) -> None:
         official.fit_importance_estimator(num_tokens_to_fit="all")
         ours = {mode: DSIR(mode=mode).fit(target["text"], texts) for mode in ("parity", "fast")}
 
+        ratios = {}
         print(f"featurise-and-weight, {len(texts)} documents of the book's corpus, one core")
         base = timed(lambda: [official.importance_estimator(official.featurizer(t)) for t in texts])
         print(f"  {'official data-selection 1.0.3':32s} {len(texts) / base:9.0f} docs/s")
         for mode, dsir in ours.items():
             seconds = timed(lambda: dsir.weigh(texts))
+            ratios[f"weigh, {mode} mode, 1 core: fscore / official"] = seconds / base
             print(f"  {'fscore DSIR, ' + mode + ' mode':32s} {len(texts) / seconds:9.0f} docs/s   "
-                  f"ratio {base / seconds:5.2f}x")
+                  f"speed-up {base / seconds:5.2f}x")
 
         print(f"whole pass over {jobs} JSONL shards, {jobs} processes")
         base = timed(official.compute_importance_weights, repeats=1)
         print(f"  {'official data-selection 1.0.3':32s} {len(texts) / base:9.0f} docs/s")
         for mode, dsir in ours.items():
             seconds = timed(lambda: weigh_shards(dsir, shards, tmp / f"w-{mode}", n_jobs=jobs), repeats=1)
+            ratios[f"weigh shards, {mode} mode, {jobs} processes: fscore / official"] = seconds / base
             print(f"  {'fscore weigh_shards, ' + mode:32s} {len(texts) / seconds:9.0f} docs/s   "
-                  f"ratio {base / seconds:5.2f}x")
+                  f"speed-up {base / seconds:5.2f}x")
+    return ratios
 
 
 def measure_pool(multiple: int, jobs: int) -> None:
@@ -100,16 +106,21 @@ def measure_pool(multiple: int, jobs: int) -> None:
                       "seconds": seconds, "peak_rss_mb": peak_self, "peak_worker_rss_mb": peak_workers}))
 
 
-def memory(multiples, jobs: int) -> None:
+def memory(multiples, jobs: int) -> dict:
+    """Print time and peak memory per pool size; return the largest pool's peak memory over the smallest's."""
     print(f"memory as the pool grows (fast mode, {jobs} processes, 1% selected, each size in a fresh process)")
     print(f"  {'pool':>6s} {'documents':>10s} {'JSONL MB':>9s} {'seconds':>8s} {'peak RSS MB':>12s} "
           f"{'worker peak MB':>15s}")
+    peaks = {}
     for multiple in multiples:
         out = subprocess.run([sys.executable, __file__, "--measure-pool", str(multiple), "--jobs", str(jobs)],
                              capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
         r = json.loads(out)
         print(f"  {str(multiple) + 'x':>6s} {r['documents']:10d} {r['pool_mb']:9.0f} {r['seconds']:8.1f} "
               f"{r['peak_rss_mb']:12.0f} {r['peak_worker_rss_mb']:15.0f}", flush=True)
+        peaks[multiple] = r["peak_rss_mb"] + r["peak_worker_rss_mb"]
+    small, large = min(peaks), max(peaks)
+    return {f"peak memory, {large}x pool / {small}x pool (memory, not time)": peaks[large] / peaks[small]}
 
 
 def main(argv=None) -> int:
@@ -122,8 +133,9 @@ def main(argv=None) -> int:
     if args.measure_pool:
         measure_pool(args.measure_pool, args.jobs)
         return 0
-    throughput(args.docs, args.jobs)
-    memory(args.pool_multiples, args.jobs)
+    ratios = throughput(args.docs, args.jobs)
+    ratios.update(memory(args.pool_multiples, args.jobs))
+    print(f"recorded in {record_benchmark('dsir', ratios, note=f'{args.docs} documents, {args.jobs} processes')}")
     return 0
 
 

@@ -16,6 +16,7 @@ import time
 import numpy as np
 from sklearn.linear_model import LinearRegression, OrthogonalMatchingPursuit
 
+from fscore.dashboard import record_benchmark
 from fscore.datasets import make_sparse_regression
 from fscore.features import OMP, LinearSequentialAttention
 from fscore.runtime import set_threads
@@ -50,6 +51,7 @@ def main():
     args = parser.parse_args()
     threads = set_threads()
     print(f"threads={threads}; best of {args.repeats} runs each\n")
+    ratios = {}
     print("OMP: fscore vs scikit-learn")
     print(f"{'n':>6} {'d':>6} {'k':>4} {'fscore s':>10} {'sklearn s':>10} {'ratio':>7} {'same picks':>11}")
     for n, d, k in [(500, 100, 10), (2000, 500, 25), (5000, 1000, 50)]:
@@ -58,6 +60,7 @@ def main():
         ours_t, ours = best_of(args.repeats, lambda: OMP(k=k).fit(X, y))
         ref_t, ref = best_of(args.repeats, lambda: OrthogonalMatchingPursuit(n_nonzero_coefs=k).fit(X, y))
         same = set(ours.ranking_) == set(np.flatnonzero(ref.coef_))
+        ratios[f"OMP n={n} d={d} k={k}: fscore / scikit-learn"] = ours_t / ref_t
         print(f"{n:>6} {d:>6} {k:>4} {ours_t:>10.4f} {ref_t:>10.4f} {ours_t / ref_t:>7.2f} {str(same):>11}")
 
     print("\nSequential Attention (one training run) vs greedy selection refitting every candidate at every pick")
@@ -67,8 +70,10 @@ def main():
         sa_t, sa = best_of(max(1, args.repeats // 2), lambda: LinearSequentialAttention(k=k).fit(X, y))
         greedy_t, greedy = best_of(1, lambda: refit_greedy(X, y, k))
         omp = OMP(k=k).fit(X, y).ranking_
+        ratios[f"n={n} d={d} k={k}: linear Sequential Attention / refitting greedy"] = sa_t / greedy_t
         print(f"{n:>6} {d:>6} {k:>4} {sa_t:>9.3f} {greedy_t:>9.3f} {sa_t / greedy_t:>7.2f} "
               f"{str(list(sa.ranking_) == list(omp)):>9} {str(list(sa.ranking_) == greedy):>12}")
+    print(f"\nrecorded in {record_benchmark('linear_selection', ratios, note=f'best of {args.repeats} runs')}")
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@ import json
 
 import pytest
 
-from tests.book_tools import ROOT, notebooks, results, toc_files
+from tests.book_tools import AFTER_THE_CHAPTERS, ROOT, notebooks, results, toc_files
 
 NOTEBOOKS = notebooks()
+CHAPTERS = [n for n in NOTEBOOKS if n.stem not in AFTER_THE_CHAPTERS]
 
 
 def test_there_are_chapters_to_test():
@@ -22,6 +23,22 @@ def test_notebook_follows_the_house_rules(notebook):
     assert nb["metadata"].get("kernelspec", {}).get("name") == "python3"
     assert str(notebook.relative_to(ROOT).with_suffix("")) in toc_files(), "the chapter must be listed in _toc.yml"
     assert "run.report()" in "".join(code[-1]["source"]), "the chapter must end with its reproduction checks"
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_is_ready_to_teach(notebook):
+    """Prerequisites and run time after the title; exercises with reveal-able solutions at the end."""
+    cells = [("".join(c["source"]), c["cell_type"]) for c in json.loads(notebook.read_text())["cells"]]
+    opening = cells[1][0] if cells[1][1] == "markdown" else ""
+    assert "**Prerequisites:**" in opening and "**Run time:**" in opening, \
+        "the cell after the title must give the chapter's **Prerequisites:** and **Run time:**"
+    exercises, kind = cells[-1]
+    assert kind == "markdown" and exercises.startswith("## Exercises"), "the chapter must close with '## Exercises'"
+    questions = exercises.count("\n**") + exercises.startswith("**")
+    solutions = exercises.count(":::{admonition} Solution")
+    assert solutions >= 2 and exercises.count(":class: dropdown") == solutions, \
+        "each exercise needs a solution the reader reveals (an admonition with :class: dropdown)"
+    assert questions >= solutions
 
 
 @pytest.mark.notebook
