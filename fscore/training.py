@@ -30,8 +30,20 @@ class EnsembleLinear(nn.Module):
         self.weight = nn.Parameter((torch.rand(n_models, n_in, n_out, generator=generator) * 2 - 1) * bound)
         self.bias = nn.Parameter((torch.rand(n_models, 1, n_out, generator=generator) * 2 - 1) * bound)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.baddbmm(self.bias, x, self.weight)
+    def forward(self, x: torch.Tensor, row_scale: torch.Tensor | None = None) -> torch.Tensor:
+        """``x`` is ``(M, B, n_in)``, or ``(B, n_in)`` when every copy sees the same inputs.
+
+        ``row_scale`` (``(n_in,)``) multiplies the inputs: ``(x * s) W = x (diag(s) W)``, applied to the
+        ``n_in x n_out`` weight rather than to the ``B x n_in`` batch, which is cheaper when ``B > n_out``.
+        """
+        weight = self.weight if row_scale is None else self.weight * row_scale[:, None]
+        if x.dim() == 2:
+            # One GEMM against the copies' weights side by side: far faster than a batched product
+            # over an expanded input (whose backward also materialises M copies of the input gradient).
+            M, n_in, n_out = weight.shape
+            out = x @ weight.permute(1, 0, 2).reshape(n_in, M * n_out)
+            return out.view(x.shape[0], M, n_out).transpose(0, 1) + self.bias
+        return torch.baddbmm(self.bias, x, weight)
 
 
 class MLP(nn.Module):
@@ -56,11 +68,11 @@ class MLP(nn.Module):
     def first_layer(self) -> torch.Tensor:
         return self.layers[0].weight
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() == 2:
-            x = x.expand(self.n_models, *x.shape)
-        for layer in self.layers[:-1]:
-            x = nn.functional.leaky_relu(layer(x), self.negative_slope)
+    def forward(self, x: torch.Tensor, input_scale: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits ``(M, B, n_out)`` of every copy; ``input_scale`` (``(d,)``) multiplies each input feature."""
+        for i, layer in enumerate(self.layers[:-1]):
+            x = layer(x, input_scale) if i == 0 else layer(x)
+            x = torch.relu(x) if self.negative_slope == 0 else nn.functional.leaky_relu(x, self.negative_slope)
         return self.layers[-1](x)
 
 
@@ -92,7 +104,7 @@ def ensemble_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 def train(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, epochs: int, batch_size: int, lr: float,
-          seed: int = 0, penalty=None, callback=None, desc: str | None = None) -> nn.Module:
+          seed: int = 0, penalty=None, callback=None, desc: str | None = None, param_groups=None) -> nn.Module:
     """Mini-batch Adam on the cross-entropy of ``model(X)`` (``(M, B, C)`` logits) against labels ``y``.
 
     ``X`` is ``(n, d)``, or ``(M, n, d)`` when each copy has its own inputs. ``seed`` fixes the batch
@@ -103,7 +115,7 @@ def train(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, epochs: int, ba
     check_training(epochs, batch_size, lr)
     n = y.shape[0]
     generator = torch.Generator().manual_seed(int(seed))
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer = torch.optim.Adam(model.parameters() if param_groups is None else param_groups, lr=lr)
     step = 0
     for _ in progress(range(epochs), desc=desc) if desc else range(epochs):
         for idx in torch.randperm(n, generator=generator).to(y.device).split(batch_size):
@@ -169,7 +181,10 @@ def fit_subsets(X, y, subsets, *, hidden=(67,), epochs=20, batch_size=128, lr=1e
     Returns ``(model, select)`` where ``select(X)`` turns a data matrix into the copies' standardised
     ``(M, n, k)`` inputs. ``y`` must already be integer codes ``0..C-1``.
     """
-    subsets = np.asarray(subsets, dtype=np.int64)
+    try:
+        subsets = np.asarray(subsets, dtype=np.int64)
+    except ValueError:  # ragged: numpy's own message does not say what is wrong
+        subsets = np.empty(0)
     if subsets.ndim != 2 or subsets.shape[1] < 1:
         raise ValueError("subsets must be a non-empty list of equally long, non-empty index lists")
     mean, std = zscore_stats(X)
@@ -186,11 +201,13 @@ def fit_subsets(X, y, subsets, *, hidden=(67,), epochs=20, batch_size=128, lr=1e
     return model, select
 
 
-def evaluate_subsets(X_train, y_train, X_test, y_test, subsets, **training) -> np.ndarray:
+def evaluate_subsets(X_train, y_train, X_test, y_test, subsets, return_correct: bool = False, **training):
     """The paper's protocol: retrain the MLP on each subset alone, return each one's test accuracy.
 
     Subsets of different sizes are trained in one batch per size. Keyword arguments go to
     :func:`fit_subsets` (``hidden``, ``epochs``, ``batch_size``, ``lr``, ``seed``, ``device``).
+    ``return_correct=True`` also returns the ``(len(subsets), n_test)`` boolean matrix of which test
+    examples each retrained network classifies correctly (for paired comparisons between subsets).
     """
     _, (codes_train, codes_test) = encode_labels(y_train, y_test)
     subsets = [np.asarray(s, dtype=np.int64) for s in subsets]
@@ -200,14 +217,15 @@ def evaluate_subsets(X_train, y_train, X_test, y_test, subsets, **training) -> n
     for s in subsets:
         if s.size == 0 or s.min() < 0 or s.max() >= d or np.unique(s).size != s.size:
             raise ValueError(f"a subset must hold distinct feature indices in [0, {d}), got {s.tolist()[:10]}")
-    accuracy = np.empty(len(subsets))
+    correct = np.empty((len(subsets), len(codes_test)), dtype=bool)
     for size in sorted({s.size for s in subsets}):
         members = [i for i, s in enumerate(subsets) if s.size == size]
         model, select = fit_subsets(X_train, codes_train, [subsets[i] for i in members], **training)
         device = model.first_layer.device
         hits = predict(model, select(X_test)) == torch.as_tensor(codes_test, device=device)
-        accuracy[members] = hits.float().mean(dim=1).cpu().numpy()
-    return accuracy
+        correct[members] = hits.cpu().numpy()
+    accuracy = correct.mean(axis=1)
+    return (accuracy, correct) if return_correct else accuracy
 
 
 def evaluate_subset(X_train, y_train, X_test, y_test, features, **training) -> float:

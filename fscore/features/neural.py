@@ -14,13 +14,14 @@ from sklearn.utils import check_random_state
 from torch import nn
 
 from fscore.features._base import FeatureSelector
-from fscore.features._neural import NeuralSelector, PhasedSelector
+from fscore.features._neural import NeuralSelector, PhasedSelector, pick_steps
 from fscore.features.attention import attention_mask
 from fscore.features.neural_sparse import GroupLassoNet, OMPNet, SequentialLassoNet
-from fscore.training import MLP, copy_losses, encode_labels, fit_subsets
+from fscore.runtime import default_device
+from fscore.training import MLP, check_hidden, check_training, copy_losses, encode_labels, fit_subsets
 
 __all__ = ["ForwardSelectionNet", "GroupLassoNet", "OMPNet", "OneShotAttentionNet", "RandomSubset",
-           "SequentialAttentionNet", "SequentialLassoNet"]
+           "SequentialAttentionNet", "SequentialLassoNet", "pick_steps"]
 
 SCHEDULES = {  # (warm-up fraction, where in each phase the pick happens)
     "paper": (0.0, "end"),
@@ -51,9 +52,8 @@ class _AttentionMLP(nn.Module):
         return attention_mask(self.logits, self.selected)
 
     def forward(self, x):
-        if self.active and not self.all_selected:
-            x = x * self.weights()
-        return self.mlp(x)
+        # the mask scales the first layer's rows, the same as scaling the inputs and cheaper: (x * m) W = x (m W)
+        return self.mlp(x, input_scale=self.weights() if self.active and not self.all_selected else None)
 
 
 class SequentialAttentionNet(PhasedSelector):
@@ -71,13 +71,26 @@ class SequentialAttentionNet(PhasedSelector):
       attention, then ``k`` equal phases with the pick at the *start* of each. The first pick is thus
       made from logits that have not trained yet, and the last phase's attention is never used.
 
-    ``scores_path_[t]`` holds the attention weights before pick t.
+    ``attention_lr`` is the Adam learning rate of the logits ``w`` (the network keeps ``lr``). Adam moves
+    every parameter by about its learning rate per step whatever the gradient's size, so at ``1e-3`` a
+    logit moves by at most ~0.1 in a phase of 100 steps: the softmax stays nearly uniform and the pick is
+    decided by small differences. The official code trains everything at one rate, tuned per data set
+    (``hyperparams_sa.py``: 0.4 for Fashion-MNIST, 1.0 for Mice Protein); ``attention_lr=None`` reproduces
+    that single rate with ``lr``. ``scores_path_[t]`` holds the attention weights before pick t.
     """
 
     def __init__(self, k: int = 10, hidden=(67,), epochs: int = 20, batch_size: int = 256, lr: float = 1e-3,
-                 schedule: str = "paper", random_state=None, device=None):
+                 schedule: str = "paper", attention_lr: float | None = 0.1, random_state=None, device=None):
         super().__init__(k, hidden, epochs, batch_size, lr, random_state, device)
         self.schedule = schedule
+        self.attention_lr = attention_lr
+
+    def _train(self, module, X, y, **kwargs):
+        lr = self.lr if self.attention_lr is None else self.attention_lr
+        if not lr > 0:
+            raise ValueError(f"attention_lr must be positive, got {self.attention_lr!r}")
+        groups = [{"params": module.mlp.parameters()}, {"params": [module.logits], "lr": lr}]
+        return super()._train(module, X, y, param_groups=groups, **kwargs)
 
     def _schedule(self):
         if self.schedule not in SCHEDULES:
@@ -108,7 +121,10 @@ class _BatchAttentionMLP(nn.Module):
         self.attention = attention
 
     def weights(self, x):
-        return torch.softmax(self.attention(x)[0].mean(0), dim=0)
+        # The official code's attention net ends in a leaky-ReLU layer too (LiaoLattyYangMask: Dense
+        # 128, 64, d, all with LeakyReLU(0.2)); the batch mean of its outputs goes through the softmax.
+        logits = nn.functional.leaky_relu(self.attention(x)[0], 0.2)
+        return torch.softmax(logits.mean(0), dim=0)
 
     def forward(self, x):
         return self.mlp(x * self.weights(x))
@@ -121,13 +137,22 @@ class OneShotAttentionNet(NeuralSelector):
     logits; their batch average goes through a softmax to give one weight per feature, which multiplies
     the inputs of the MLP; both train together. The ``k`` features with the largest weight, averaged over
     the training set, are selected at once: the ranking never learns that a feature is redundant given
-    those already chosen. ``attention_`` holds the final weights.
+    those already chosen. ``attention_`` holds the final weights. ``attention_lr`` (default: ``lr``, as
+    in the official code) is the Adam learning rate of the attention network.
     """
 
     def __init__(self, k: int = 10, hidden=(67,), epochs: int = 20, batch_size: int = 256, lr: float = 1e-3,
-                 attention_hidden=(128, 64), random_state=None, device=None):
+                 attention_hidden=(128, 64), attention_lr: float | None = None, random_state=None, device=None):
         super().__init__(k, hidden, epochs, batch_size, lr, random_state, device)
         self.attention_hidden = attention_hidden
+        self.attention_lr = attention_lr
+
+    def _train(self, module, X, y, **kwargs):
+        lr = self.lr if self.attention_lr is None else self.attention_lr
+        if not lr > 0:
+            raise ValueError(f"attention_lr must be positive, got {self.attention_lr!r}")
+        groups = [{"params": module.mlp.parameters()}, {"params": module.attention.parameters(), "lr": lr}]
+        return super()._train(module, X, y, param_groups=groups, **kwargs)
 
     def _select(self, X, y):
         X, y, n_classes = self._prepare(X, y)
@@ -170,8 +195,11 @@ class ForwardSelectionNet(NeuralSelector):
     def _select(self, X, y):
         if not 0 < self.validation_fraction < 1:
             raise ValueError(f"validation_fraction must lie in (0, 1), got {self.validation_fraction!r}")
-        self._prepare(X, y)
-        _, (codes,) = encode_labels(y)
+        check_hidden(self.hidden)
+        check_training(self.epochs, self.batch_size, self.lr)
+        self.classes_, (codes,) = encode_labels(y)
+        self.seed_ = int(check_random_state(self.random_state).randint(2**31 - 1))
+        self.device_ = torch.device(self.device) if self.device else default_device()
         X_fit, X_val, y_fit, y_val = train_test_split(X, codes, test_size=self.validation_fraction, stratify=codes,
                                                       random_state=self.seed_)
         y_val = torch.as_tensor(y_val, device=self.device_)

@@ -87,14 +87,23 @@ class OMPNet(PhasedSelector):
     ``dL/dW_j`` has the largest norm is added: for a linear model this is OMP's ``|x_j^T r|``. The
     ``k`` picks open ``k`` equal phases, the first at step 0 (no warm-up: with nothing selected the
     network sees no input). The gradient is taken on the whole training set (the official code uses
-    the last mini-batch). ``scores_path_[t]`` holds the gradient norms before pick t.
+    the last mini-batch). The first-layer rows of unselected features are held at zero (the official code
+    leaves them at their random initialisation, so its gradient is taken at a network that every
+    unselected feature perturbs at once). ``scores_path_[t]`` holds the gradient norms before pick t.
     """
 
     def _schedule(self):
         return 0.0, "start"
 
     def _build(self, d, n_classes, selected):
-        return _MaskedMLP(self._mlp(d, n_classes), selected)
+        mlp = self._mlp(d, n_classes)
+        with torch.no_grad():
+            # Rows of unselected features start (and, their inputs masked, stay) at zero, so that switching
+            # every feature on leaves the network's output unchanged and dL/dW_j is the gradient of adding
+            # feature j to the network trained on S: OMP's score. With randomly initialised rows the gradient
+            # would be taken at a network perturbed by every unselected feature at once.
+            mlp.first_layer.zero_()
+        return _MaskedMLP(mlp, selected)
 
     def _scores(self, module, X, y, selected):
         weight = module.mlp.first_layer
