@@ -97,12 +97,12 @@ class PhasedSelector(NeuralSelector):
     def _select(self, X, y):
         check_training(self.epochs, self.batch_size, self.lr)
         warmup, at = self._schedule()  # a bad schedule fails before any work
-        steps = pick_steps(n_steps(X.shape[0], self.batch_size, self.epochs), self.k, warmup, at)
+        total = n_steps(X.shape[0], self.batch_size, self.epochs)
+        steps = pick_steps(total, self.k, warmup, at)
         X, y, n_classes = self._prepare(X, y)
         d = X.shape[1]
         selected = torch.zeros(d, dtype=torch.bool, device=self.device_)
         module = self._build(d, n_classes, selected).to(self.device_)
-        total = n_steps(len(y), self.batch_size, self.epochs)
         self.pick_steps_ = steps
         picks, path = [], []
 
