@@ -5,10 +5,12 @@ feature by a softmax weight ``s_j = softmax(w)_j`` over those features (picked f
 weight 1), trains the weights ``w`` jointly with the model, picks the feature with the largest
 weight, and repeats, warm-starting from the current parameters. For the linear model
 ``f(x) = sum_j m_j beta_j x_j`` with an l2 penalty on the unselected ``beta``, minimising over the
-softmax weights turns ``lambda/2 * sum beta_j^2`` into ``lambda/2 * (sum_j |s_j beta_j|)^2``, an
-l1-type penalty on the effective coefficients (the Hadamard-product overparameterisation of the
-paper's Sec. 3). With a strong penalty its minimiser puts the most weight on the feature with the
-largest gradient ``|x_j^T r|``: OMP's pick (Yasuda et al., Sec. 3; Axiotis & Yasuda, 2023).
+softmax weights turns ``lambda/2 * sum beta_j^2`` into ``lambda/2 * (sum_j |gamma_j|^(2/3))^3``, the
+squared l_{2/3} quasi-norm of the effective coefficients ``gamma_j = s_j beta_j`` (the best weights are
+``s_j ~ |gamma_j|^(2/3)``; the Hadamard-product overparameterisation of the paper's Sec. 3). That penalty
+is at least ``||gamma||_1^2`` and not convex; with a strong penalty its global minimiser puts all the
+weight on the feature with the largest gradient ``|x_j^T r|``: OMP's pick (Yasuda et al., Sec. 3;
+Axiotis & Yasuda, 2023). Every axis is also a local minimiser, so each step starts from uniform weights.
 
 One-shot attention ("LLY", Liao, Latty & Yang, 2021) trains the same attention once over all
 features and keeps the ``k`` largest weights: it cannot see that a feature is redundant given others.

@@ -68,6 +68,30 @@ def test_linear_sequential_attention_is_omp(seed):
     assert sa.attention_path_.shape == (5, 20) and np.allclose(sa.attention_path_[1].sum(), 1.0)
 
 
+def test_attention_turns_the_l2_penalty_into_the_squared_two_thirds_quasi_norm():
+    """Chapter 1's identity: min over the softmax weights of sum (gamma_j / s_j)^2 is (sum |gamma_j|^(2/3))^3."""
+    import torch
+
+    from fscore.features.attention import attention_mask
+
+    gamma = torch.tensor([0.7, -0.2, 0.05, 1.3, -0.6], dtype=torch.float64)
+    logits = torch.zeros(5, dtype=torch.float64, requires_grad=True)
+    unselected = torch.zeros(5, dtype=torch.bool)
+    optimizer = torch.optim.LBFGS([logits], max_iter=500, line_search_fn="strong_wolfe", tolerance_grad=1e-14)
+
+    def penalty():
+        optimizer.zero_grad()
+        value = (gamma / attention_mask(logits, unselected)).pow(2).sum()
+        value.backward()
+        return value
+
+    optimizer.step(penalty)
+    weights = attention_mask(logits, unselected).detach()
+    assert float(penalty()) == pytest.approx(float(gamma.abs().pow(2 / 3).sum() ** 3), rel=1e-9)
+    assert float(penalty()) > float(gamma.abs().sum() ** 2)  # stronger than l1 squared
+    np.testing.assert_allclose(weights, gamma.abs().pow(2 / 3) / gamma.abs().pow(2 / 3).sum(), rtol=1e-4)
+
+
 def test_residual_value_separates_sequential_from_one_shot():
     X, y, roles = make_redundant_regression(random_state=1)
     for sequential in (OMP(k=2), LinearSequentialAttention(k=2), ForwardRegression(k=2)):
