@@ -2,12 +2,14 @@ import itertools
 
 import numpy as np
 import pytest
+import torch
 from sklearn.linear_model import LinearRegression, OrthogonalMatchingPursuit
 from sklearn.pipeline import make_pipeline
 
 from fscore.datasets import make_redundant_regression, make_sparse_regression
 from fscore.features import (OMP, BestSubset, ForwardRegression, LinearSequentialAttention, OneShotAttention,
                              SequentialLasso, best_subset, explained_variance, greedy_bounds)
+from fscore.features.attention import attention_mask
 
 SELECTORS = [OMP, ForwardRegression, SequentialLasso, LinearSequentialAttention, OneShotAttention, BestSubset]
 
@@ -70,10 +72,6 @@ def test_linear_sequential_attention_is_omp(seed):
 
 def test_attention_turns_the_l2_penalty_into_the_squared_two_thirds_quasi_norm():
     """Chapter 1's identity: min over the softmax weights of sum (gamma_j / s_j)^2 is (sum |gamma_j|^(2/3))^3."""
-    import torch
-
-    from fscore.features.attention import attention_mask
-
     gamma = torch.tensor([0.7, -0.2, 0.05, 1.3, -0.6], dtype=torch.float64)
     logits = torch.zeros(5, dtype=torch.float64, requires_grad=True)
     unselected = torch.zeros(5, dtype=torch.bool)
