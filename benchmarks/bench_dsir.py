@@ -29,8 +29,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from fscore.dashboard import record_benchmark  # noqa: E402
-from fscore.data_selection import DSIR, fit_shards, resample_shards, weigh_shards, write_pool  # noqa: E402
+from fscore.results import write_benchmark  # noqa: E402
+from fscore.training_data import DSIR, fit_shards, resample_shards, weigh_shards, write_pool  # noqa: E402
 from fscore.datasets.text_corpus import load_text_corpus, split_target_and_pool  # noqa: E402
 
 
@@ -135,7 +135,7 @@ def main(argv=None) -> int:
         return 0
     ratios = throughput(args.docs, args.jobs)
     ratios.update(memory(args.pool_multiples, args.jobs))
-    print(f"recorded in {record_benchmark('dsir', ratios, note=f'{args.docs} documents, {args.jobs} processes')}")
+    print(f"recorded in {write_benchmark('dsir', ratios, note=f'{args.docs} documents, {args.jobs} processes')}")
     return 0
 
 

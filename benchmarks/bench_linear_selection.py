@@ -16,7 +16,7 @@ import time
 import numpy as np
 from sklearn.linear_model import LinearRegression, OrthogonalMatchingPursuit
 
-from fscore.dashboard import record_benchmark
+from fscore.results import write_benchmark
 from fscore.datasets import make_sparse_regression
 from fscore.features import OMP, LinearSequentialAttention
 from fscore.runtime import set_threads
@@ -76,7 +76,7 @@ def main():
         ratios[f"n={n} d={d} k={k}: linear Sequential Attention / refitting greedy"] = sa_t / greedy_t
         print(f"{n:>6} {d:>6} {k:>4} {sa_t:>9.3f} {greedy_t:>9.3f} {sa_t / greedy_t:>7.2f} "
               f"{str(list(sa.ranking_) == list(omp)):>9} {str(list(sa.ranking_) == greedy):>12}")
-    print(f"\nrecorded in {record_benchmark('linear_selection', ratios, note=f'best of {args.repeats} runs')}")
+    print(f"\nrecorded in {write_benchmark('linear_selection', ratios, note=f'best of {args.repeats} runs')}")
 
 
 if __name__ == "__main__":

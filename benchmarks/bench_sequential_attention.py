@@ -11,7 +11,7 @@
 
     python benchmarks/bench_sequential_attention.py [--n 60000] [--epochs 2] [--repeats 3] [--k 3] [--threads N]
 
-The time ratios go to ``results/benchmarks/sequential_attention.json`` (``fscore.dashboard.record_benchmark``;
+The time ratios go to ``results/benchmarks/sequential_attention.json`` (``fscore.results.write_benchmark``;
 lower is faster for the first method named).
 """
 from __future__ import annotations
@@ -23,11 +23,12 @@ import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 
-from fscore.dashboard import record_benchmark
+from fscore.results import write_benchmark
 from fscore.datasets import load_dna, load_fashion_mnist
 from fscore.features import ForwardSelectionNet, SequentialAttentionNet
 from fscore.runtime import default_device, device_description, set_threads
-from fscore.training import MLP, encode_labels, evaluate_subsets, train, zscore_stats
+from fscore.features import evaluate_subsets
+from fscore.nn import MLP, encode_labels, train, zscore_stats
 
 
 def best_of(repeats, fn):
@@ -111,7 +112,7 @@ def main(argv=None):
     print(f"threads={threads} device={device_description(device)}\n")
     ratios = throughput(args.n, args.epochs, args.repeats, device)
     ratios.update(against_forward_selection(args.k, 10, [0, 1, 2], device))
-    path = record_benchmark("sequential_attention", ratios, device=device_description(device),
+    path = write_benchmark("sequential_attention", ratios, device=device_description(device),
                             note=f"{args.n} Fashion-MNIST images, {args.epochs} epochs, best of {args.repeats}; "
                                  f"DNA k={args.k}; threads={threads}")
     print(f"\nratios recorded in {path}")

@@ -1,17 +1,20 @@
 """Reproduction claims: every chapter ends by checking what the paper says against what it measured.
 
-``run.claim(id, sentence, measured=..., threshold=..., op=">=", paper=..., source=...)`` records one
-claim and writes ``results/<scale>/<chapter>.json``; ``run.report()`` shows the table *paper /
-committed full-scale run / this run* and raises :class:`ClaimFailed` if any claim does not hold.
+``run.claim(id, sentence, measured=..., threshold=..., op=">=", paper=..., source=..., paper_seen=...)``
+records one claim and writes ``results/<scale>/<chapter>.json`` (schema: :mod:`fscore.results`);
+``run.report()`` shows the table *paper / committed full-scale run / this run* and raises
+:class:`ClaimFailed` if any claim does not hold.
+
+A paper's number beside ours names its ``source`` (the table, figure or section; or the repository path)
+and ``paper_seen``, how it was seen: ``"paper"`` (the paper's own text), ``"repository"`` (the authors'
+repository) or ``"third-party"`` (a copy elsewhere: shown as unverified, counted apart).
 
 A claim that the book could not reproduce is recorded with ``expect="fails"``: the chapter says so
-in its text, the table shows it as *not reproduced*, and the notebook still fails if it suddenly
-holds (then the text is wrong). Thresholds are what the method must show; never lower one to pass.
+in its text, the table shows it as *does not reproduce (documented)*, and the notebook still fails if it
+suddenly holds (then the text is wrong). Thresholds are what the method must show; never lower one to pass.
 """
 from __future__ import annotations
 
-import datetime as _dt
-import json
 import math
 import operator
 import platform
@@ -20,9 +23,9 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from fscore import __version__
-from fscore.paths import committed_full_results, results_dir
-from fscore.runtime import Run, device_description
+from fscore import results
+from fscore._version import __version__
+from fscore.runtime import device_description
 
 OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
 
@@ -43,10 +46,15 @@ class Claim:
     expect: str
     holds: bool
     note: str | None = None
+    paper_seen: str | None = None
 
     @property
     def as_expected(self) -> bool:
         return self.holds == (self.expect == "holds")
+
+    @property
+    def status(self) -> str:
+        return results.claim_status(asdict(self))
 
     def describe(self) -> str:
         status = "holds" if self.holds else "does not hold"
@@ -66,9 +74,33 @@ def _number(value, name: str) -> float:
         raise TypeError(f"{name} must be a number, got {value!r}") from None
 
 
-def record(run: Run, id: str, sentence: str, *, measured, threshold, op: str = ">=", paper=None,
-           source: str | None = None, expect: str = "holds", note: str | None = None) -> Claim:
-    """Record one claim of ``run`` and write the chapter's results file; return the :class:`Claim`."""
+def record(run, id: str, sentence: str, *, measured, threshold, op: str = ">=", paper=None,
+           source: str | None = None, paper_seen: str | None = None, expect: str = "holds",
+           note: str | None = None) -> Claim:
+    """Record one claim of ``run`` (a :class:`fscore.run.Run`) and write the chapter's results file.
+
+    Parameters
+    ----------
+    id, sentence : str
+        A short identifier, unique in the chapter, and the sentence the claim checks.
+    measured, threshold : float
+        What this run measured, and what it must reach for the claim to hold (``measured op threshold``).
+    op : {">=", ">", "<=", "<", "=="}
+    paper : float or str, optional
+        The paper's own number for the same quantity, when there is one.
+    source : str, optional
+        Where the claim or the paper's number comes from (required with ``paper``).
+    paper_seen : {"paper", "repository", "third-party"}, optional
+        How ``paper`` was seen (required with ``paper``); ``"third-party"`` is shown as unverified.
+    expect : {"holds", "fails"}
+        ``"fails"`` documents a claim that does not reproduce; it then fails the run if it holds.
+    note : str, optional
+        Why a documented failure fails, or a caveat on the paper's value.
+
+    Returns
+    -------
+    Claim
+    """
     if op not in OPS:
         raise ValueError(f"op must be one of {sorted(OPS)}, got {op!r}")
     if expect not in ("holds", "fails"):
@@ -77,71 +109,69 @@ def record(run: Run, id: str, sentence: str, *, measured, threshold, op: str = "
         raise ValueError("a claim needs an id and the sentence it checks")
     if any(c.id == id for c in run.claims):
         raise ValueError(f"claim id {id!r} is recorded twice in {run.chapter}")
+    results.check_paper_source(paper, source, paper_seen)
     measured, threshold = _number(measured, "measured"), _number(threshold, "threshold")
     holds = (not math.isnan(measured)) and bool(OPS[op](measured, threshold))
-    claim = Claim(id, sentence, measured, op, threshold, paper, source, expect, holds, note)
+    claim = Claim(id, sentence, measured, op, threshold, paper, source, expect, holds, note, paper_seen)
     run.claims.append(claim)
     write_results(run, complete=False)
     return claim
 
 
-def write_results(run: Run, complete: bool) -> dict:
+def write_results(run, complete: bool) -> dict:
     """Write ``results/<scale>/<chapter>.json`` with the device, date, wall time and every claim."""
     payload = {
         "chapter": run.chapter,
         "scale": run.scale,
         "seed": run.seed,
         "device": device_description(run.device),
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": results.now(),
         "wall_time_s": round(run.wall_time, 2),
         "complete": complete,
         "versions": {"fscore": __version__, "torch": torch.__version__, "python": sys.version.split()[0],
                      "platform": platform.platform()},
         "claims": [asdict(c) for c in run.claims],
     }
-    folder = results_dir(run.scale)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{run.chapter}.json").write_text(json.dumps(payload, indent=2) + "\n")
+    results.write_chapter(payload)
     return payload
 
 
-def load_results(chapter: str, scale: str = "full") -> dict | None:
-    """The committed results of ``chapter`` at ``scale`` (``full`` reads ``results/full`` of the project)."""
-    path = (committed_full_results() if scale == "full" else results_dir(scale)) / f"{chapter}.json"
-    return json.loads(path.read_text()) if path.is_file() else None
+def paper_value(claim: dict) -> str:
+    """The paper's number as the tables show it: ``—`` when none, marked *unverified* unless seen in a primary source."""
+    paper = claim.get("paper")
+    if paper is None:
+        return "—"
+    text = f"{paper:.4g}" if isinstance(paper, (int, float)) and not isinstance(paper, bool) else str(paper)
+    return text if results.paper_verified(claim) else f"{text} (unverified)"
 
 
-def claims_table(run: Run):
+def claims_table(run):
     """A DataFrame: each claim with the paper's value, the committed full-scale run and this run."""
     import pandas as pd
 
-    full = load_results(run.chapter, "full") if run.scale != "full" else None
+    full = results.read_chapter(run.chapter, "full") if run.scale != "full" else None
     full_claims = {c["id"]: c for c in (full or {}).get("claims", [])}
     rows = []
     for c in run.claims:
         f = full_claims.get(c.id)
         rows.append({
             "claim": c.id,
-            "paper": "—" if c.paper is None else c.paper,
-            "full run": "—" if f is None else f"{f['measured']:.4g} ({'holds' if f['holds'] else 'fails'})",
-            f"this run ({run.scale})": f"{c.measured:.4g}",
-            "threshold": f"{c.op} {c.threshold:g}",
-            "status": _status(c),
             "checks": c.sentence,
+            "paper": paper_value(asdict(c)),
+            "full run": "—" if f is None else f"{f['measured']:.4g} ({results.claim_status(f)})",
+            f"this run ({run.scale})": f"{c.measured:.4g}",
+            "threshold": f"{c.op} {c.threshold:.3g}",
+            "status": c.status,
+            "source": c.source or "—",
+            "note": c.note or "",
         })
     table = pd.DataFrame(rows)
     if full:
-        table.attrs["full_run"] = f"{full['device']}, {full['date']}, {full['wall_time_s']} s"
+        table.attrs["full_run"] = f"{full['device']}, {full['date'][:10]}, {full['wall_time_s']:.0f} s"
     return table
 
 
-def _status(c: Claim) -> str:
-    if c.expect == "fails":
-        return "not reproduced (documented)" if not c.holds else "UNEXPECTEDLY HOLDS"
-    return "holds" if c.holds else "FAILS"
-
-
-def report(run: Run) -> None:
+def report(run) -> None:
     """Finish ``run``: write its complete results, display the claims table, fail on a broken claim."""
     if not run.claims:
         raise ClaimFailed(f"{run.chapter} recorded no claims: every chapter ends with its reproduction checks")

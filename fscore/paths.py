@@ -1,4 +1,4 @@
-"""Where the book's files live: the project root, its results and its committed data."""
+"""Where the book's files live: the project root and its committed data (results: :mod:`fscore.results`)."""
 from __future__ import annotations
 
 import os
@@ -14,17 +14,6 @@ def project_root() -> Path:
             if (folder / "_toc.yml").is_file():
                 return folder
     return Path.cwd()
-
-
-def results_dir(scale: str) -> Path:
-    """``results/<scale>`` under the project root, or under ``FSCORE_RESULTS`` when set."""
-    base = Path(os.environ["FSCORE_RESULTS"]) if os.environ.get("FSCORE_RESULTS") else project_root() / "results"
-    return base / scale
-
-
-def committed_full_results() -> Path:
-    """The committed full-scale results, always read from the project itself."""
-    return project_root() / "results" / "full"
 
 
 def data_dir() -> Path:

@@ -1,17 +1,13 @@
-"""Scale, device, seeds and threads: what every chapter sets up before it runs.
+"""Scale, device, seeds and threads: the environment every chapter reads before it runs.
 
-A chapter starts with ``run = fscore.start("ch01_linear_selection", scale=SCALE, seed=SEED)``.
-The returned :class:`Run` knows its scale (``quick`` on a CPU in under a minute, ``full`` for the
-paper-sized run), its device and seed, picks scale-dependent settings with :meth:`Run.pick`, and
-records the chapter's reproduction claims (see :mod:`fscore.claims`).
+``quick`` runs on a CPU in under a minute; ``full`` is the paper-sized run. :func:`fscore.start`
+(:mod:`fscore.run`) uses these to set up a chapter.
 """
 from __future__ import annotations
 
 import os
 import platform
 import random
-import time
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -67,50 +63,3 @@ def set_threads(n: int | None = None) -> int:
     n = n or int(os.environ.get("FSCORE_THREADS", 0)) or os.cpu_count() or 1
     torch.set_num_threads(n)
     return n
-
-
-@dataclass
-class Run:
-    """One execution of a chapter: its scale, device, seed, claims and timing."""
-
-    chapter: str
-    scale: str
-    seed: int
-    device: torch.device
-    threads: int
-    rng: np.random.Generator = field(repr=False)
-    started: float = field(default_factory=time.perf_counter, repr=False)
-    claims: list = field(default_factory=list, repr=False)
-
-    def pick(self, quick, full):
-        """The setting for this run's scale: ``run.pick(quick=10, full=50)``."""
-        return quick if self.scale == "quick" else full
-
-    @property
-    def wall_time(self) -> float:
-        return time.perf_counter() - self.started
-
-    def claim(self, *args, **kwargs):
-        """Record a reproduction claim; see :func:`fscore.claims.record`."""
-        from fscore.claims import record
-
-        return record(self, *args, **kwargs)
-
-    def report(self):
-        """Write the results, show paper / committed full run / this run, fail on a broken claim."""
-        from fscore.claims import report
-
-        return report(self)
-
-
-def start(chapter: str, scale: str | None = None, seed: int = 0, device: str | None = None) -> Run:
-    """Set up a chapter's run and print the scale, device and seed it runs with."""
-    if not chapter or not isinstance(chapter, str):
-        raise ValueError("chapter must be a non-empty name such as 'ch01_linear_selection'")
-    scale = check_scale(scale) if scale else default_scale()
-    dev = torch.device(device) if device else default_device()
-    threads = set_threads()
-    rng = seed_everything(seed)
-    run = Run(chapter=chapter, scale=scale, seed=int(seed), device=dev, threads=threads, rng=rng)
-    print(f"{chapter}: scale={scale}  device={device_description(dev)}  seed={seed}  threads={threads}")
-    return run

@@ -11,28 +11,18 @@ from pathlib import Path
 
 import yaml
 
+from fscore.book import AFTER_THE_CHAPTERS, chapter_notebooks, toc_files  # noqa: F401 (re-exported)
+
 ROOT = Path(__file__).resolve().parents[1]
 EXECUTED = ROOT / "_build" / "executed"
 TEST_BOOK = ROOT / "_build" / "test-book"
 HTML = TEST_BOOK / "_build" / "html"
-# Notebooks that read the other chapters' results (the appendix's dashboard): they run after every chapter.
-AFTER_THE_CHAPTERS = ("dashboard",)
 JUPYTER_BOOK = str(Path(sys.executable).parent / "jupyter-book")
 
 
-def toc_files() -> list[str]:
-    """Every file of the table of contents, root first, without suffix."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        files += [chapter["file"] for chapter in part.get("chapters", [])]
-    return files
-
-
 def notebooks() -> list[Path]:
-    """Every chapter notebook, sorted by path (the order Sphinx executes them in), the dashboard last."""
-    found = sorted(p for p in (ROOT / "chapters").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-    return sorted(found, key=lambda p: p.stem in AFTER_THE_CHAPTERS)
+    """Every chapter notebook of the toc, in reading order, the dashboard last (:func:`fscore.book.chapter_notebooks`)."""
+    return chapter_notebooks(ROOT)
 
 
 def execute(notebook: Path, scale: str = "quick") -> tuple[Path, float]:

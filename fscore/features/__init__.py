@@ -1,15 +1,24 @@
-"""Selecting features: score each feature, pick by a rule, check what the picks are worth."""
+"""Part I — selecting features: score each feature, pick by a rule, check what the picks are worth.
+
+One module a method family, the linear and the neural version side by side (CONTRIBUTING.md):
+:mod:`~fscore.features.attention` (Sequential Attention, one-shot attention), :mod:`~fscore.features.omp` (OMP,
+forward regression, neural OMP, forward selection of networks), :mod:`~fscore.features.lasso` (Sequential LASSO,
+Group LASSO), :mod:`~fscore.features.best_subset` (the exhaustive yardstick), :mod:`~fscore.features.baselines`
+(random), and :mod:`~fscore.features.evaluation` (the select-then-retrain protocol).
+"""
 from fscore.features._base import FeatureSelector
 from fscore.features._linear import explained_variance, least_squares_fit
-from fscore.features.attention import LinearSequentialAttention, OneShotAttention, attention_mask
+from fscore.features._neural import pick_steps
+from fscore.features.attention import (LinearSequentialAttention, OneShotAttention, OneShotAttentionNet,
+                                       SequentialAttentionNet, attention_mask)
+from fscore.features.baselines import RandomSubset
 from fscore.features.best_subset import BestSubset, best_subset, greedy_bounds, restricted_min_eigenvalue
-from fscore.features.lasso import SequentialLasso
-from fscore.features.omp import OMP, ForwardRegression
-from fscore.features.neural import (ForwardSelectionNet, GroupLassoNet, OMPNet, OneShotAttentionNet, RandomSubset,
-                                    SequentialAttentionNet, SequentialLassoNet)
+from fscore.features.evaluation import evaluate_subset, evaluate_subsets, fit_subsets
+from fscore.features.lasso import GroupLassoNet, SequentialLasso, SequentialLassoNet
+from fscore.features.omp import OMP, ForwardRegression, ForwardSelectionNet, OMPNet
 
-__all__ = ["BestSubset", "FeatureSelector", "ForwardRegression", "LinearSequentialAttention", "OMP",
-           "OneShotAttention", "SequentialLasso", "attention_mask", "best_subset", "explained_variance",
-           "greedy_bounds", "least_squares_fit", "restricted_min_eigenvalue"]
-__all__ += ["ForwardSelectionNet", "GroupLassoNet", "OMPNet", "OneShotAttentionNet", "RandomSubset",
-            "SequentialAttentionNet", "SequentialLassoNet"]
+__all__ = ["BestSubset", "FeatureSelector", "ForwardRegression", "ForwardSelectionNet", "GroupLassoNet",
+           "LinearSequentialAttention", "OMP", "OMPNet", "OneShotAttention", "OneShotAttentionNet", "RandomSubset",
+           "SequentialAttentionNet", "SequentialLasso", "SequentialLassoNet", "attention_mask", "best_subset",
+           "evaluate_subset", "evaluate_subsets", "explained_variance", "fit_subsets", "greedy_bounds",
+           "least_squares_fit", "pick_steps", "restricted_min_eigenvalue"]

@@ -1,6 +1,6 @@
 """What every neural selector of Chapter 2 shares: parameters, data preparation, and the pick schedule.
 
-A selector trains the MLP of :mod:`fscore.training` once and makes its ``k`` picks during that run, at
+A selector trains the MLP of :mod:`fscore.nn` once and makes its ``k`` picks during that run, at
 steps laid out by :func:`pick_steps` (Yasuda et al., ICLR 2023, Sec. 4 and App. B; the official code's
 ``SequentialAttention(start_percentage=0.1, stop_percentage=1.0)``).
 """
@@ -12,7 +12,7 @@ from sklearn.utils import check_random_state
 
 from fscore.features._base import FeatureSelector
 from fscore.runtime import default_device
-from fscore.training import MLP, check_hidden, check_training, encode_labels, n_steps, train, zscore_stats
+from fscore.nn import MLP, check_hidden, check_training, encode_labels, n_steps, train, zscore_stats
 
 
 def pick_steps(total_steps: int, k: int, warmup: float, at: str) -> list[int]:
@@ -54,13 +54,18 @@ class NeuralSelector(FeatureSelector):
         self.random_state = random_state
         self.device = device
 
-    def _prepare(self, X, y):
-        """Check the settings; return z-scored ``X`` and label codes as tensors on the device, and the class count."""
+    def _setup(self, y) -> np.ndarray:
+        """Check the settings, draw ``seed_``, choose ``device_``; return the label codes ``0..C-1``."""
         check_hidden(self.hidden)
         check_training(self.epochs, self.batch_size, self.lr)
         self.classes_, (codes,) = encode_labels(y)
         self.seed_ = int(check_random_state(self.random_state).randint(2**31 - 1))
         self.device_ = torch.device(self.device) if self.device else default_device()
+        return codes
+
+    def _prepare(self, X, y):
+        """:meth:`_setup`; return z-scored ``X`` and label codes as tensors on the device, and the class count."""
+        codes = self._setup(y)
         mean, std = zscore_stats(X)
         Xt = torch.as_tensor((X - mean) / std, dtype=torch.float32, device=self.device_)
         return Xt, torch.as_tensor(codes, device=self.device_), len(self.classes_)

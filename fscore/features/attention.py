@@ -14,20 +14,27 @@ Axiotis & Yasuda, 2023). Every axis is also a local minimiser, so each step star
 
 One-shot attention ("LLY", Liao, Latty & Yang, 2021) trains the same attention once over all
 features and keeps the ``k`` largest weights: it cannot see that a feature is redundant given others.
+
+For a neural network (:class:`SequentialAttentionNet`, :class:`OneShotAttentionNet`) the same mask multiplies
+the inputs of the MLP of :mod:`fscore.nn` (Yasuda et al., ICLR 2023, Sec. 4 and Algorithm 1).
 """
 from __future__ import annotations
 
 import numpy as np
 import torch
+from torch import nn
 
 from fscore.features._base import FeatureSelector
 from fscore.features._linear import center_and_normalize
+from fscore.features._neural import NeuralSelector, PhasedSelector
+from fscore.nn import MLP
 
 
 def attention_mask(logits: torch.Tensor, selected: torch.Tensor) -> torch.Tensor:
     """1 for selected features; a softmax over the logits of the others (Yasuda et al., Alg. 1)."""
     masked = logits.masked_fill(selected, float("-inf"))
     return torch.where(selected, torch.ones_like(logits), torch.softmax(masked, dim=0))
+
 
 
 class _LinearAttention(FeatureSelector):
@@ -95,6 +102,7 @@ class _LinearAttention(FeatureSelector):
             return attention_mask(logits, selected).masked_fill(selected, 0.0).numpy().copy()
 
 
+
 class LinearSequentialAttention(_LinearAttention):
     """Sequential Attention for linear regression: train, pick the largest attention weight, repeat.
 
@@ -115,6 +123,7 @@ class LinearSequentialAttention(_LinearAttention):
         return picks
 
 
+
 class OneShotAttention(_LinearAttention):
     """One-shot attention: train the attention over all features once, keep the ``k`` largest weights."""
 
@@ -122,3 +131,150 @@ class OneShotAttention(_LinearAttention):
         Z, yc, logits, beta = self._setup(X, y)
         self.attention_ = self._train(Z, yc, logits, beta, torch.zeros(Z.shape[1], dtype=torch.bool))
         return np.argsort(-self.attention_, kind="stable")[: self.k]
+
+
+
+SCHEDULES = {  # (warm-up fraction, where in each phase the pick happens)
+    "paper": (0.0, "end"),
+    "official": (0.1, "start"),
+}
+
+
+
+class _AttentionMLP(nn.Module):
+    """The MLP behind a feature mask: 1 for selected features, softmax of the logits for the rest."""
+
+    def __init__(self, mlp: MLP, selected: torch.Tensor, generator: torch.Generator):
+        super().__init__()
+        self.mlp = mlp
+        self.generator = generator
+        self.logits = nn.Parameter(torch.zeros(selected.numel()))
+        self.register_buffer("selected", selected)
+        self.active = False
+        self.all_selected = False
+        self.reset_logits()
+
+    def reset_logits(self) -> None:
+        """Re-draw the logits near zero (the official code's ``N(0, 1e-5^2)``, ``reset_weights=True``)."""
+        with torch.no_grad():
+            noise = torch.randn(self.logits.shape, generator=self.generator) * 1e-5
+            self.logits.copy_(noise.to(self.logits.device))
+
+    def weights(self) -> torch.Tensor:
+        return attention_mask(self.logits, self.selected)
+
+    def forward(self, x):
+        # the mask scales the first layer's rows, the same as scaling the inputs and cheaper: (x * m) W = x (m W)
+        return self.mlp(x, input_scale=self.weights() if self.active and not self.all_selected else None)
+
+
+
+class SequentialAttentionNet(PhasedSelector):
+    """Sequential Attention for an MLP (Yasuda et al., ICLR 2023, Algorithm 1, Fig. 1).
+
+    The inputs are multiplied by ``m = 1`` on the selected set ``S`` and ``softmax(w)`` over the rest
+    (Sec. 2, Eq. for ``softmax_i(w, S-bar)``); ``w`` trains with the network. In one warm-started run the
+    ``k`` picks are spread over training, each the unselected feature with the largest attention
+    weight, after which ``w`` is re-drawn near zero. ``schedule`` chooses how:
+
+    - ``"paper"``: Algorithm 1 read one-pass: ``k`` equal phases from the first step, each ending with
+      a pick, so every pick follows a phase of training with the attention on.
+    - ``"official"``: the released code (``sequential_attention.py``: ``start_percentage=0.1``,
+      ``stop_percentage=1.0``): the first 10% of steps train with every feature at weight 1 and no
+      attention, then ``k`` equal phases with the pick at the *start* of each. The first pick is thus
+      made from logits that have not trained yet, and the last phase's attention is never used.
+
+    ``attention_lr`` is the Adam learning rate of the logits ``w`` (the network keeps ``lr``). Adam moves
+    every parameter by about its learning rate per step whatever the gradient's size, so at ``1e-3`` a
+    logit moves by at most ~0.1 in a phase of 100 steps: the softmax stays nearly uniform and the pick is
+    decided by small differences. The official code trains everything at one rate, tuned per data set
+    (``hyperparams_sa.py``: 0.4 for Fashion-MNIST, 1.0 for Mice Protein); ``attention_lr=None`` reproduces
+    that single rate with ``lr``. ``scores_path_[t]`` holds the attention weights before pick t.
+    """
+
+    def __init__(self, k: int = 10, hidden=(67,), epochs: int = 20, batch_size: int = 256, lr: float = 1e-3,
+                 schedule: str = "paper", attention_lr: float | None = 0.1, random_state=None, device=None):
+        super().__init__(k, hidden, epochs, batch_size, lr, random_state, device)
+        self.schedule = schedule
+        self.attention_lr = attention_lr
+
+    def _train(self, module, X, y, **kwargs):
+        lr = self.lr if self.attention_lr is None else self.attention_lr
+        if not lr > 0:
+            raise ValueError(f"attention_lr must be positive, got {self.attention_lr!r}")
+        groups = [{"params": module.mlp.parameters()}, {"params": [module.logits], "lr": lr}]
+        return super()._train(module, X, y, param_groups=groups, **kwargs)
+
+    def _schedule(self):
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {sorted(SCHEDULES)}, got {self.schedule!r}")
+        return SCHEDULES[self.schedule]
+
+    def _build(self, d, n_classes, selected):
+        generator = torch.Generator().manual_seed(self.seed_ + 1)
+        return _AttentionMLP(self._mlp(d, n_classes), selected, generator)
+
+    def _on_step(self, module, step, warmup_steps):
+        module.active = step >= warmup_steps
+
+    def _scores(self, module, X, y, selected):
+        return module.weights()
+
+    def _after_pick(self, module, j):
+        module.all_selected = bool(module.selected.all())
+        module.reset_logits()
+
+
+
+class _BatchAttentionMLP(nn.Module):
+    """LLY's mask: an attention network's logits, averaged over the batch, through a softmax."""
+
+    def __init__(self, mlp: MLP, attention: MLP):
+        super().__init__()
+        self.mlp = mlp
+        self.attention = attention
+
+    def weights(self, x):
+        # The official code's attention net ends in a leaky-ReLU layer too (LiaoLattyYangMask: Dense
+        # 128, 64, d, all with LeakyReLU(0.2)); the batch mean of its outputs goes through the softmax.
+        logits = nn.functional.leaky_relu(self.attention(x)[0], 0.2)
+        return torch.softmax(logits.mean(0), dim=0)
+
+    def forward(self, x):
+        return self.mlp(x * self.weights(x))
+
+
+
+class OneShotAttentionNet(NeuralSelector):
+    """One-shot attention "LLY" (Liao, Latty & Yang, IJCNN 2021), as the paper's baseline (Yasuda et al., Sec. 4).
+
+    An attention network (``attention_hidden`` layers, leaky ReLU 0.2) maps each example to ``d``
+    logits; their batch average goes through a softmax to give one weight per feature, which multiplies
+    the inputs of the MLP; both train together. The ``k`` features with the largest weight, averaged over
+    the training set, are selected at once: the ranking never learns that a feature is redundant given
+    those already chosen. ``attention_`` holds the final weights. ``attention_lr`` (default: ``lr``, as
+    in the official code) is the Adam learning rate of the attention network.
+    """
+
+    def __init__(self, k: int = 10, hidden=(67,), epochs: int = 20, batch_size: int = 256, lr: float = 1e-3,
+                 attention_hidden=(128, 64), attention_lr: float | None = None, random_state=None, device=None):
+        super().__init__(k, hidden, epochs, batch_size, lr, random_state, device)
+        self.attention_hidden = attention_hidden
+        self.attention_lr = attention_lr
+
+    def _train(self, module, X, y, **kwargs):
+        lr = self.lr if self.attention_lr is None else self.attention_lr
+        if not lr > 0:
+            raise ValueError(f"attention_lr must be positive, got {self.attention_lr!r}")
+        groups = [{"params": module.mlp.parameters()}, {"params": module.attention.parameters(), "lr": lr}]
+        return super()._train(module, X, y, param_groups=groups, **kwargs)
+
+    def _select(self, X, y):
+        X, y, n_classes = self._prepare(X, y)
+        d = X.shape[1]
+        attention = MLP(d, d, self.attention_hidden, negative_slope=0.2, seed=self.seed_ + 1)
+        module = self._train(_BatchAttentionMLP(self._mlp(d, n_classes), attention), X, y)
+        with torch.no_grad():
+            self.attention_ = module.weights(X).cpu().numpy()
+        return np.argsort(-self.attention_, kind="stable")[: self.k]
+

@@ -5,13 +5,22 @@ the current residual, then refits least squares on every feature picked so far. 
 regression ("orthogonal least squares") instead picks the feature whose *refit* lowers the residual
 most. Yasuda et al. (ICLR 2023, Sec. 3) prove that Sequential Attention adapted to linear regression
 is OMP; Das & Kempe (ICML 2011, Thms 3.2 and 3.5) bound both against the best subset.
+
+For a neural network: neural OMP (:class:`OMPNet`) picks the feature with the largest first-layer gradient, and
+:class:`ForwardSelectionNet` is greedy forward selection that retrains the MLP for every candidate.
 """
 from __future__ import annotations
 
 import numpy as np
+import torch
+from sklearn.model_selection import train_test_split
+from torch import nn
 
 from fscore.features._base import FeatureSelector
 from fscore.features._linear import OrthogonalBasis, center_and_normalize, least_squares_fit
+from fscore.features._neural import NeuralSelector, PhasedSelector
+from fscore.features.evaluation import fit_subsets
+from fscore.nn import MLP, copy_losses, ensemble_loss
 
 
 class _GreedyLinear(FeatureSelector):
@@ -28,6 +37,7 @@ class _GreedyLinear(FeatureSelector):
     def predict(self, X):
         X = np.asarray(X, dtype=np.float64)
         return X @ self.coef_ + self.intercept_
+
 
 
 class OMP(_GreedyLinear):
@@ -49,6 +59,7 @@ class OMP(_GreedyLinear):
             scores.append(score)
             rss.append(residual @ residual)
         return picks, scores, rss
+
 
 
 class ForwardRegression(_GreedyLinear):
@@ -78,3 +89,87 @@ class ForwardRegression(_GreedyLinear):
             scores.append(score)
             rss.append(residual @ residual)
         return picks, scores, rss
+
+
+
+class _MaskedMLP(nn.Module):
+    """The MLP seeing only the selected features (the others are multiplied by 0)."""
+
+    def __init__(self, mlp: MLP, selected: torch.Tensor):
+        super().__init__()
+        self.mlp = mlp
+        self.register_buffer("selected", selected)
+
+    def forward(self, x):
+        return self.mlp(x * self.selected.to(x.dtype))
+
+
+
+class OMPNet(PhasedSelector):
+    """Neural OMP (Yasuda et al., Sec. 4; their ``mlp_omp.py``): pick the largest first-layer gradient.
+
+    The network trains on the selected features only. At each pick the loss gradient with respect to
+    the first layer is taken with *every* feature switched on, and the unselected feature whose row
+    ``dL/dW_j`` has the largest norm is added: for a linear model this is OMP's ``|x_j^T r|``. The
+    ``k`` picks open ``k`` equal phases, the first at step 0 (no warm-up: with nothing selected the
+    network sees no input). The gradient is taken on the whole training set (the official code uses
+    the last mini-batch). The first-layer rows of unselected features are held at zero (the official code
+    leaves them at their random initialisation, so its gradient is taken at a network that every
+    unselected feature perturbs at once). ``scores_path_[t]`` holds the gradient norms before pick t.
+    """
+
+    def _schedule(self):
+        return 0.0, "start"
+
+    def _build(self, d, n_classes, selected):
+        mlp = self._mlp(d, n_classes)
+        with torch.no_grad():
+            # Rows of unselected features start (and, their inputs masked, stay) at zero, so that switching
+            # every feature on leaves the network's output unchanged and dL/dW_j is the gradient of adding
+            # feature j to the network trained on S: OMP's score. With randomly initialised rows the gradient
+            # would be taken at a network perturbed by every unselected feature at once.
+            mlp.first_layer.zero_()
+        return _MaskedMLP(mlp, selected)
+
+    def _scores(self, module, X, y, selected):
+        weight = module.mlp.first_layer
+        (grad,) = torch.autograd.grad(ensemble_loss(module.mlp(X), y), weight)
+        return grad[0].norm(dim=1)
+
+
+
+class ForwardSelectionNet(NeuralSelector):
+    """Greedy forward selection with the MLP: at each step retrain for every candidate, keep the best.
+
+    Step t trains one fresh MLP on ``S + {j}`` for every unselected ``j`` (side by side, see
+    :func:`fscore.features.evaluation.fit_subsets`) and adds the ``j`` with the lowest loss on a held-out
+    ``validation_fraction`` of the training data. It costs ``k`` trainings of ``d - t`` networks each:
+    the procedure Sequential Attention approximates in one run (Yasuda et al., Sec. 1). ``val_loss_path_[t]``
+    holds the candidates' validation losses (``inf`` for features already selected).
+    """
+
+    def __init__(self, k: int = 10, hidden=(67,), epochs: int = 20, batch_size: int = 256, lr: float = 1e-3,
+                 validation_fraction: float = 0.25, random_state=None, device=None):
+        super().__init__(k, hidden, epochs, batch_size, lr, random_state, device)
+        self.validation_fraction = validation_fraction
+
+    def _select(self, X, y):
+        if not 0 < self.validation_fraction < 1:
+            raise ValueError(f"validation_fraction must lie in (0, 1), got {self.validation_fraction!r}")
+        codes = self._setup(y)
+        X_fit, X_val, y_fit, y_val = train_test_split(X, codes, test_size=self.validation_fraction, stratify=codes,
+                                                      random_state=self.seed_)
+        y_val = torch.as_tensor(y_val, device=self.device_)
+        picks, path = [], []
+        for _ in range(self.k):
+            candidates = np.setdiff1d(np.arange(X.shape[1]), picks)
+            model, select = fit_subsets(X_fit, y_fit, [picks + [j] for j in candidates], hidden=self.hidden,
+                                        epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, seed=self.seed_,
+                                        device=self.device_)
+            losses = np.full(X.shape[1], np.inf)
+            losses[candidates] = copy_losses(model, select(X_val), y_val).cpu().numpy()
+            picks.append(int(np.argmin(losses)))
+            path.append(losses)
+        self.val_loss_path_ = np.array(path)
+        return picks
+

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from fscore.data_selection import (DSIR, BigramLM, HashedNgrams, HeuristicClassification, RandomSelection,
+from fscore.training_data import (DSIR, BigramLM, HashedNgrams, HeuristicClassification, RandomSelection,
                                    bag_of_ngrams, build_vocabulary, fit_shards, gumbel_top_k, kl_divergence,
                                    kl_reduction, read_texts, resample_shards, tokenize, write_pool)
-from fscore.data_selection.hashing import sha256_bucket
-from fscore.data_selection.resampling import as_chunks, per_target_sizes
+from fscore.training_data.hashing import sha256_bucket
+from fscore.training_data.resampling import as_chunks, per_target_sizes
 from fscore.datasets import DatasetNotFound, text_corpus
 
 CORPUS = text_corpus.load_text_corpus()

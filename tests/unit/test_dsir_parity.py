@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from fscore.data_selection import DSIR, HashedNgrams
+from fscore.training_data import DSIR, HashedNgrams
 from fscore.datasets import text_corpus
 
 official = pytest.importorskip("data_selection", reason="the official data-selection==1.0.3 is a dev dependency")

@@ -13,8 +13,10 @@ from sklearn.pipeline import Pipeline
 
 from fscore.features import (ForwardSelectionNet, GroupLassoNet, OMPNet, OneShotAttentionNet, RandomSubset,
                              SequentialAttentionNet, SequentialLassoNet)
-from fscore.features.neural import SCHEDULES, pick_steps
-from fscore.training import MLP, ensemble_loss, evaluate_subsets, fit_subsets, n_steps, train
+from fscore.features import pick_steps
+from fscore.features.attention import SCHEDULES
+from fscore.features import evaluate_subsets, fit_subsets
+from fscore.nn import MLP, ensemble_loss, n_steps, train
 
 INFORMATIVE = [1, 6, 9]
 FAST = dict(hidden=(16,), epochs=30, batch_size=64)

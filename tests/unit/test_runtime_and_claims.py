@@ -5,7 +5,8 @@ import pytest
 import torch
 
 import fscore
-from fscore.claims import ClaimFailed, claims_table, load_results
+from fscore import results
+from fscore.claims import ClaimFailed, claims_table
 
 
 @pytest.fixture
@@ -44,7 +45,8 @@ def test_bad_seed_is_refused(seed):
 
 
 def test_a_claim_that_holds_is_written_with_metadata(run, tmp_path):
-    run.claim("a", "one is at least one half", measured=1.0, threshold=0.5, paper=1.0, source="folklore")
+    run.claim("a", "one is at least one half", measured=1.0, threshold=0.5, paper=1.0, source="folklore, Sec. 1",
+              paper_seen="paper")
     run.report()
     data = json.loads((tmp_path / "quick" / "ch99_test.json").read_text())
     assert data["complete"] and data["seed"] == 3 and data["device"].startswith("cpu")
@@ -70,7 +72,7 @@ def test_nan_never_satisfies_a_claim(run):
 def test_documented_negative_passes_until_it_holds(run):
     run.claim("neg", "does not reproduce here", measured=0.2, threshold=0.9, expect="fails")
     run.report()
-    assert claims_table(run)["status"].tolist() == ["not reproduced (documented)"]
+    assert claims_table(run)["status"].tolist() == [results.NOT_REPRODUCED]
     run.claim("neg2", "suddenly reproduces", measured=0.95, threshold=0.9, expect="fails")
     with pytest.raises(ClaimFailed, match="update the chapter"):
         run.report()
@@ -99,8 +101,62 @@ def test_table_shows_the_committed_full_run(run, tmp_path, monkeypatch):
             "claims": [{"id": "a", "measured": 0.99, "holds": True}]}
     (root / "results" / "full" / "ch99_test.json").write_text(json.dumps(full))
     monkeypatch.setenv("FSCORE_ROOT", str(root))
-    assert load_results("ch99_test")["device"] == "cuda:H100"
-    run.claim("a", "s", measured=0.9, threshold=0.5, paper=0.98)
+    assert results.read_chapter("ch99_test", "full")["device"] == "cuda:H100"
+    run.claim("a", "s", measured=0.9, threshold=0.5, paper=0.98, source="Table 1", paper_seen="third-party")
     run.report()
     table = claims_table(run)
-    assert table.loc[0, "full run"] == "0.99 (holds)" and table.loc[0, "paper"] == 0.98
+    assert table.loc[0, "full run"] == "0.99 (holds)" and table.loc[0, "paper"] == "0.98 (unverified)"
+
+
+def test_a_paper_value_names_its_source_and_how_it_was_seen(run):
+    with pytest.raises(ValueError, match="needs its source"):
+        run.claim("p", "s", measured=1, threshold=1, paper=0.9)
+    with pytest.raises(ValueError, match="paper_seen must be one of"):
+        run.claim("p", "s", measured=1, threshold=1, paper=0.9, source="Table 2")
+    with pytest.raises(ValueError, match="without a paper value"):
+        run.claim("p", "s", measured=1, threshold=1, paper_seen="paper")
+    run.claim("p", "s", measured=1, threshold=1, paper=0.9, source="Table 2", paper_seen="paper")
+    assert claims_table(run).loc[0, "paper"] == "0.9"
+
+
+def test_results_of_an_older_schema_are_read_with_defaults(tmp_path, monkeypatch):
+    monkeypatch.setenv("FSCORE_ROOT", str(tmp_path))
+    (tmp_path / "results" / "full").mkdir(parents=True)
+    old = {"chapter": "c", "claims": [{"id": "a", "measured": 1, "holds": True, "paper": 0.5}]}
+    (tmp_path / "results" / "full" / "c.json").write_text(json.dumps(old))
+    data = results.read_chapter("c", "full")
+    assert data["schema"] == results.SCHEMA and data["claims"][0]["paper_seen"] is None
+    assert results.paper_verified(data["claims"][0]) is False
+    (tmp_path / "results" / "full" / "c.json").write_text(json.dumps({**old, "schema": 99}))
+    with pytest.raises(ValueError, match="update fscore"):
+        results.read_chapter("c", "full")
+
+
+def test_package_import_graph_has_no_cycle():
+    """Every fscore module's fscore imports, followed from the source, never lead back to the module."""
+    import ast
+    import pathlib
+
+    package = pathlib.Path(fscore.__file__).parent
+    graph = {}
+    for path in package.rglob("*.py"):
+        name = ".".join(("fscore", *path.relative_to(package).with_suffix("").parts)).removesuffix(".__init__")
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("fscore"):
+                deps |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+            elif isinstance(node, ast.Import):
+                deps |= {a.name for a in node.names if a.name.startswith("fscore")}
+        graph[name] = deps
+    graph = {m: {d for d in deps if d in graph and d != m} for m, deps in graph.items()}
+    # a package's __init__ importing its own submodules is not a cycle through the submodule
+    graph = {m: {d for d in deps if not (d.startswith(m + "."))} for m, deps in graph.items()}
+
+    def visit(node, stack):
+        if node in stack:
+            raise AssertionError("import cycle: " + " -> ".join([*stack[stack.index(node):], node]))
+        for dep in graph.get(node, ()):
+            visit(dep, [*stack, node])
+
+    for module in graph:
+        visit(module, [])

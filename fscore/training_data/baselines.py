@@ -15,8 +15,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import Normalizer
 from sklearn.utils.validation import check_is_fitted
 
-from fscore.data_selection.hashing import HashedNgrams, tokenize
-from fscore.data_selection.resampling import as_chunks, gumbel_top_k, random_subset
+from fscore.training_data.hashing import HashedNgrams, tokenize
+from fscore.training_data.resampling import as_chunks, gumbel_top_k, random_subset
 
 
 class RandomSelection(BaseEstimator):

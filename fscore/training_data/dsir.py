@@ -3,13 +3,13 @@
 Given a few target documents and a large raw pool, DSIR selects ``k`` raw documents distributed like
 the target, in a feature space where the two densities can be estimated (Sec. 3):
 
-1. features ``z = h(x)``: hashed unigram and bigram counts (:mod:`fscore.data_selection.hashing`);
+1. features ``z = h(x)``: hashed unigram and bigram counts (:mod:`fscore.training_data.hashing`);
 2. bag-of-n-grams models: the target's bucket distribution ``gamma`` and the raw pool's ``beta``,
    each the normalised total count, so ``p(z) = prod_j gamma_j^{z_j}`` and ``q(z) = prod_j beta_j^{z_j}``;
 3. importance weights ``w = p(z) / q(z)``, i.e. ``log w = sum_j z_j (log gamma_j - log beta_j)``,
    smoothed as in the official package: ``log(gamma_j + 1e-8) - log(beta_j + 1e-8)``;
 4. resampling: ``k`` documents without replacement with probabilities proportional to ``w``, by the
-   Gumbel top-k trick (:mod:`fscore.data_selection.resampling`), among documents of at least
+   Gumbel top-k trick (:mod:`fscore.training_data.resampling`), among documents of at least
    ``min_length`` tokens (the official default is 100).
 
 ``temperature`` divides the log-weights (resampling with ``w^(1/T)``): ``T = 1`` is DSIR, larger ``T``
@@ -24,9 +24,9 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from fscore.data_selection.hashing import HashedNgrams
-from fscore.data_selection.metrics import SMOOTHING
-from fscore.data_selection.resampling import as_chunks, gumbel_top_k, gumbel_top_k_per_target
+from fscore.training_data.hashing import HashedNgrams
+from fscore.training_data.metrics import SMOOTHING
+from fscore.training_data.resampling import as_chunks, gumbel_top_k, gumbel_top_k_per_target
 
 
 def batches(texts, size: int):
@@ -41,7 +41,7 @@ class DSIR(BaseEstimator):
 
     Parameters
     ----------
-    num_buckets, ngrams, mode : the featuriser (:class:`~fscore.data_selection.hashing.HashedNgrams`);
+    num_buckets, ngrams, mode : the featuriser (:class:`~fscore.training_data.hashing.HashedNgrams`);
         ``mode="parity"`` reproduces the official package's buckets and weights, ``"fast"`` hashes faster.
     min_length : documents with fewer tokens are never selected (official default 100).
     temperature : the log-weights are divided by it (1 is DSIR).

@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from fscore.data_selection.hashing import tokenize
+from fscore.training_data.hashing import tokenize
 
 BOS = "<s>"
 

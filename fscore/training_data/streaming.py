@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import check_random_state
 
-from fscore.data_selection.dsir import DSIR, batches
-from fscore.data_selection.resampling import gumbel_top_k, gumbel_top_k_per_target
+from fscore.training_data.dsir import DSIR, batches
+from fscore.training_data.resampling import gumbel_top_k, gumbel_top_k_per_target
 from fscore.progress import progress
 
 

@@ -1,0 +1,7 @@
+"""Shared model code: networks and training loops that more than one Part uses (CONTRIBUTING.md)."""
+from fscore.nn.mlp import MLP, EnsembleLinear, check_hidden
+from fscore.nn.training import (check_training, copy_losses, encode_labels, ensemble_loss, n_steps, predict, train,
+                                zscore_stats)
+
+__all__ = ["EnsembleLinear", "MLP", "check_hidden", "check_training", "copy_losses", "encode_labels", "ensemble_loss",
+           "n_steps", "predict", "train", "zscore_stats"]
