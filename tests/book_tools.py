@@ -48,7 +48,7 @@ def stage_book(target: Path) -> Path:
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
-    for name in ("_config.yml", "_toc.yml"):
+    for name in ("_config.yml", "_toc.yml", "references.bib"):
         shutil.copy(ROOT / name, target / name)
     if not (ROOT / "_vendor" / "mathjax").is_dir():
         raise AssertionError("_vendor/mathjax is missing: run `bash scripts/fetch-mathjax` (make does it)")
