@@ -111,3 +111,39 @@ def zscore_stats(X: np.ndarray):
     std = X.std(axis=0)
     return X.mean(axis=0).astype(np.float32), np.where(std > 0, std, 1.0).astype(np.float32)
 
+
+
+def fit_classifier(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, epochs: int, batch_size: int,
+                   lr: float = 1e-3, weight_decay: float = 0.0, seed: int = 0, loss_fn=None,
+                   desc: str | None = None) -> list[float]:
+    """Mini-batch Adam on a plain (one-copy) model whose ``model(X[idx])`` are ``(B, C)`` logits.
+
+    ``loss_fn(model, xb, yb) -> loss`` replaces the cross-entropy when given (a chapter's own objective).
+    ``seed`` fixes the batch order; the model's initialisation is the caller's. Returns the mean loss of each
+    epoch. The model is left in ``eval`` mode.
+    """
+    check_training(epochs, batch_size, lr)
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}")
+    generator = torch.Generator().manual_seed(int(seed))
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    loss_fn = loss_fn or (lambda m, xb, yb: nn.functional.cross_entropy(m(xb), yb))
+    history = []
+    model.train()
+    for _ in progress(range(epochs), desc=desc) if desc else range(epochs):
+        total, count = 0.0, 0
+        for idx in torch.randperm(X.shape[0], generator=generator).to(X.device).split(batch_size):
+            loss = loss_fn(model, X[idx], y[idx])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total, count = total + float(loss) * len(idx), count + len(idx)
+        history.append(total / count)
+    model.eval()
+    return history
+
+
+@torch.no_grad()
+def batched(fn, X: torch.Tensor, batch_size: int = 4096) -> torch.Tensor:
+    """``fn`` applied to ``X`` in batches (inference without building a graph), concatenated along the first axis."""
+    return torch.cat([fn(X[i:i + batch_size]) for i in range(0, X.shape[0], batch_size)])
