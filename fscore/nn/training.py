@@ -137,7 +137,7 @@ def fit_classifier(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, epochs
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            total, count = total + float(loss) * len(idx), count + len(idx)
+            total, count = total + float(loss.detach()) * len(idx), count + len(idx)
         history.append(total / count)
     model.eval()
     return history
