@@ -12,6 +12,8 @@ PY     := $(VENV)/bin/python
 # The CPU build of torch; a bare `pip install torch` pulls a multi-GB CUDA build.
 TORCH  ?= torch==2.13.0
 BOOK_FLAGS ?= --warningiserror --keep-going
+# The edition: instructor (exercise solutions included) or student (solutions removed; fscore/editions.py).
+EDITION ?= instructor
 
 .PHONY: setup system-packages data assets test book clean
 
@@ -37,7 +39,7 @@ test: data assets
 	$(PY) -m pytest
 
 book: data assets
-	$(VENV)/bin/jupyter-book build . $(BOOK_FLAGS)
+	FSCORE_EDITION=$(EDITION) $(VENV)/bin/jupyter-book build . $(BOOK_FLAGS)
 	@echo "Open _build/html/index.html in a browser."
 
 clean:

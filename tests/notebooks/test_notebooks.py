@@ -3,6 +3,7 @@ import json
 
 import pytest
 
+from fscore.editions import is_solution
 from tests.book_tools import AFTER_THE_CHAPTERS, ROOT, notebooks, results, toc_files
 
 NOTEBOOKS = notebooks()
@@ -27,16 +28,27 @@ def test_notebook_follows_the_house_rules(notebook):
 
 @pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
 def test_chapter_is_ready_to_teach(notebook):
-    """Prerequisites and run time after the title; exercises with reveal-able solutions at the end."""
-    cells = [("".join(c["source"]), c["cell_type"]) for c in json.loads(notebook.read_text())["cells"]]
-    opening = cells[1][0] if cells[1][1] == "markdown" else ""
-    assert "**Prerequisites:**" in opening and "**Run time:**" in opening, \
-        "the cell after the title must give the chapter's **Prerequisites:** and **Run time:**"
-    exercises, kind = cells[-1]
-    assert kind == "markdown" and exercises.startswith("## Exercises"), "the chapter must close with '## Exercises'"
-    solutions = exercises.count(":::{admonition} Solution")
-    assert solutions >= 2 and exercises.count(":class: dropdown") == solutions, \
-        "each exercise needs a solution the reader reveals (an admonition with :class: dropdown)"
+    """Learning objectives, prerequisites and run time after the title; exercises, each followed by its solution in
+    a markdown cell of its own tagged ``solution`` (reveal-able; the student edition removes it, fscore.editions)."""
+    cells = json.loads(notebook.read_text())["cells"]
+    opening = "".join(cells[1]["source"]) if cells[1]["cell_type"] == "markdown" else ""
+    for part in ("**Learning objectives**", "**Prerequisites:**", "**Run time:**"):
+        assert part in opening, f"the cell after the title must give the chapter's {part}"
+    starts = [i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and "".join(c["source"]).startswith("## Exercises")]
+    assert len(starts) == 1, "the chapter must have one '## Exercises' section"
+    closing = cells[starts[0]:]
+    assert all(c["cell_type"] == "markdown" for c in closing), "the exercises close the chapter, after the last code cell"
+    assert len(closing) >= 4 and len(closing) % 2 == 0, "the exercises alternate: exercise cell, solution cell, ..."
+    for exercise, solution in zip(closing[::2], closing[1::2]):
+        assert not is_solution(exercise) and "{admonition} Solution" not in "".join(exercise["source"]), \
+            "a solution must be in its own cell tagged 'solution', never in an exercise's cell"
+        text = "".join(solution["source"]).strip()
+        assert is_solution(solution), f"the cell after each exercise must be its solution, tagged 'solution': {text[:80]!r}"
+        assert text.startswith(":::{admonition} Solution\n:class: dropdown\n") and text.endswith("\n:::"), \
+            "a solution cell holds exactly one ':::{admonition} Solution' block with ':class: dropdown'"
+        assert text.count(":::{admonition}") == 1
+    outside = [i for i, c in enumerate(cells) if not is_solution(c) and "{admonition} Solution" in "".join(c["source"])]
+    assert not outside, f"solutions outside cells tagged 'solution' would reach the student edition: cells {outside}"
 
 
 @pytest.mark.notebook
