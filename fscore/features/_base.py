@@ -4,16 +4,30 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from fscore.validation import check_k, check_no_constant_columns
+from fscore.validation import check_k, validate_selector_data
 
 
 class FeatureSelector(SelectorMixin, BaseEstimator):
     """Select ``k`` features; subclasses implement ``_select(X, y) -> picks in pick order``.
 
-    After ``fit``: ``ranking_`` holds the selected feature indices in the order they were picked,
-    ``get_support()`` the boolean mask, and ``transform`` keeps those columns, so a selector drops
+    ``fit`` validates the data once for every selector (:func:`fscore.validation.validate_selector_data`:
+    finite 2-D ``X``, no constant column, a numeric and non-constant target for regression selectors, at
+    least two classes for classification ones) and ``k`` (:func:`fscore.validation.check_k`), then calls
+    ``_select`` on the validated arrays.
+
+    Attributes
+    ----------
+    ranking_ : ndarray of int
+        The selected feature indices in the order they were picked. It holds ``k`` features, or fewer when
+        a greedy method stops early because the design ran out of rank (it warns when it does).
+    n_features_selected_ : int
+        ``len(ranking_)``.
+    n_features_in_ : int
+        The number of features seen in ``fit``.
+
+    ``get_support()`` gives the boolean mask and ``transform`` keeps those columns, so a selector drops
     into a scikit-learn ``Pipeline``.
     """
 
@@ -24,19 +38,12 @@ class FeatureSelector(SelectorMixin, BaseEstimator):
         self.k = k
 
     def fit(self, X, y):
-        X, y = self._validate(X, y)
+        """Validate ``X`` and ``y``, then select ``k`` features (see the class docstring)."""
+        X, y = validate_selector_data(self, X, y, task=self._task)
         check_k(self.k, X.shape[1])
-        check_no_constant_columns(X)
         self.ranking_ = np.asarray(self._select(X, y), dtype=np.int64)
+        self.n_features_selected_ = len(self.ranking_)
         return self
-
-    def _validate(self, X, y):
-        regression = self._task == "regression"
-        X, y = validate_data(self, X, y, dtype=np.float64 if regression else np.float32, y_numeric=regression,
-                             ensure_min_samples=2)
-        if not regression and np.unique(y).size < 2:
-            raise ValueError("y has a single class: selection for classification needs at least two")
-        return X, y
 
     def _select(self, X, y):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -46,3 +53,8 @@ class FeatureSelector(SelectorMixin, BaseEstimator):
         mask = np.zeros(self.n_features_in_, dtype=bool)
         mask[self.ranking_] = True
         return mask
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags

@@ -1,19 +1,50 @@
-"""Linear-algebra pieces shared by the linear selectors: standardising and projecting out."""
+"""Linear-algebra pieces shared by the linear selectors: standardising, projecting out, refitting, stopping early.
+
+Every piece works at any scale of the data: a column is first divided by the power of two nearest its
+largest magnitude (an exact operation), so that no mean or norm overflows at ``1e200`` or loses its
+digits at ``1e-200``, and the linear selectors' picks do not depend on the units of the features.
+"""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+
+#: Machine epsilon, scikit-learn's threshold for a dependent atom and a vanishing residual in its OMP
+#: (``min_float`` in ``sklearn/linear_model/_omp.py``, ``_cholesky_omp`` and ``_gram_omp``).
+EPS = np.finfo(np.float64).eps
+
+
+def column_scale(X: np.ndarray) -> np.ndarray:
+    """The power of two at or above each column's largest magnitude (1 for an all-zero column).
+
+    Dividing by a power of two is exact, so scaled data give bitwise the same standardised columns as the
+    original wherever the original is representable without overflow.
+    """
+    largest = np.max(np.abs(X), axis=0)
+    return np.ldexp(1.0, np.frexp(np.where(largest > 0, largest, 1.0))[1])
 
 
 def center_and_normalize(X: np.ndarray, y: np.ndarray):
     """Centre ``X`` and ``y``; scale each column of ``X`` to unit Euclidean norm.
 
     Returns ``Z, yc, X_mean, X_norm, y_mean``. Scoring by ``|Z_j^T r|`` is then scoring by the
-    absolute correlation of feature j with the residual ``r``.
+    absolute correlation of feature j with the residual ``r``. The columns are divided by
+    :func:`column_scale` before their means and norms are taken, so ``Z`` is the same for ``X`` and for
+    ``c X`` at any scale ``c`` (``X_norm`` may overflow to ``inf`` at extreme scales; ``Z`` does not).
     """
-    X_mean, y_mean = X.mean(axis=0), y.mean()
-    Xc = X - X_mean
-    X_norm = np.linalg.norm(Xc, axis=0)
-    return Xc / X_norm, y - y_mean, X_mean, X_norm, y_mean
+    scale = column_scale(X)
+    Xs = X / scale
+    mean = Xs.mean(axis=0)
+    Xc = Xs - mean
+    norm = np.linalg.norm(Xc, axis=0)
+    y_mean = y.mean()
+    with np.errstate(over="ignore"):
+        return Xc / norm, y - y_mean, mean * scale, norm * scale, y_mean
+
+
+class DependentColumn(np.linalg.LinAlgError):
+    """A column is (numerically) a linear combination of the columns already in the basis."""
 
 
 class OrthogonalBasis:
@@ -28,12 +59,18 @@ class OrthogonalBasis:
         return self._Q[:, : self.size]
 
     def add(self, v: np.ndarray, name: str = "column") -> np.ndarray:
+        """Add ``v``; raise :class:`DependentColumn` when its part orthogonal to the basis is too small.
+
+        Too small is scikit-learn's OMP test: the squared norm of that part is at most machine epsilon
+        times ``|v|^2`` (``Lkk <= min_float`` in ``_cholesky_omp`` on unit-norm atoms).
+        """
         Q = self.Q
         q = v - Q @ (Q.T @ v)
         q -= Q @ (Q.T @ q)
         norm = np.linalg.norm(q)
-        if norm <= 1e-10 * max(np.linalg.norm(v), 1e-300):
-            raise np.linalg.LinAlgError(f"{name} is a linear combination of the features already selected")
+        if norm**2 <= EPS * (v @ v):
+            raise DependentColumn(f"{name} is a linear combination of the features already selected "
+                                  f"(its part orthogonal to them has relative norm {norm / np.linalg.norm(v):.1e})")
         self._Q[:, self.size] = q / norm
         self.size += 1
         return self._Q[:, self.size - 1]
@@ -44,14 +81,40 @@ class OrthogonalBasis:
         return M - Q @ (Q.T @ M)
 
 
+def residual_exhausted(score: float, yc: np.ndarray) -> bool:
+    """True when the best score ``|z_j^T r|`` (unit-norm ``z_j``) is numerically zero: ``score^2 <= eps |y_c|^2``.
+
+    The residual is then orthogonal to every remaining feature (scikit-learn's ``alpha[lam] ** 2 <
+    min_float``, taken relative to the target's size so that it does not depend on the units of ``y``).
+    """
+    return score**2 <= EPS * (yc @ yc)
+
+
+def warn_stopped(method: str, n_picked: int, k: int, reason: str, stacklevel: int = 5) -> None:
+    """Warn that a greedy method stopped before ``k`` picks (the design ran out of rank); refuse to stop at 0."""
+    if n_picked == 0:
+        raise ValueError(f"{method} cannot pick a single feature: {reason} (y is uncorrelated with every "
+                         f"feature to float precision)")
+    warnings.warn(f"{method} stopped after {n_picked} of k={k} picks: {reason}. The design has run out of rank; "
+                  f"ranking_ holds the {n_picked} features picked (as scikit-learn's OrthogonalMatchingPursuit "
+                  f"stops early)", RuntimeWarning, stacklevel=stacklevel)
+
+
 def least_squares_fit(X: np.ndarray, y: np.ndarray, picks) -> tuple[np.ndarray, float]:
-    """Ordinary least squares with an intercept on the columns ``picks``: full-length ``coef`` and ``intercept``."""
+    """Ordinary least squares with an intercept on the columns ``picks``: full-length ``coef`` and ``intercept``.
+
+    Solved on the columns divided by :func:`column_scale` (so no norm overflows), then put back in ``X``'s units.
+    """
     picks = np.asarray(picks, dtype=int)
-    coef = np.zeros(X.shape[1])
-    X_mean, y_mean = X.mean(axis=0), y.mean()
-    if picks.size:
-        coef[picks] = np.linalg.lstsq(X[:, picks] - X_mean[picks], y - y_mean, rcond=None)[0]
-    return coef, float(y_mean - X_mean @ coef)
+    coef, y_mean = np.zeros(X.shape[1]), y.mean()
+    if not picks.size:
+        return coef, float(y_mean)
+    scale = column_scale(X[:, picks])
+    Xs = X[:, picks] / scale
+    Xs_mean = Xs.mean(axis=0)
+    beta = np.linalg.lstsq(Xs - Xs_mean, y - y_mean, rcond=None)[0]
+    coef[picks] = beta / scale
+    return coef, float(y_mean - Xs_mean @ beta)
 
 
 def explained_variance(X: np.ndarray, y: np.ndarray, picks) -> float:

@@ -16,6 +16,7 @@ import numpy as np
 
 from fscore.features._base import FeatureSelector
 from fscore.features._linear import center_and_normalize
+from fscore.validation import check_k, check_regression_data
 
 MAX_SUBSETS = 5_000_000
 
@@ -40,9 +41,26 @@ def _subset_r2(G: np.ndarray, b: np.ndarray, yy: float, combos: np.ndarray) -> n
 
 
 def best_subset(X, y, k: int, batch: int = 200_000):
-    """The size-``k`` subset with the largest R^2 (least squares with intercept): ``(subset, r2)``."""
-    from fscore.validation import check_k, check_regression_data
+    """The size-``k`` subset with the largest R^2 (least squares with intercept).
 
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        The design: finite, no constant column (:func:`fscore.validation.check_regression_data`).
+    y : array-like of shape (n_samples,)
+        A numeric target that is not constant.
+    k : int
+        The subset size, ``1 <= k <= n_features``; ``C(n_features, k)`` may not exceed ``MAX_SUBSETS``.
+    batch : int, default=200000
+        Subsets solved at a time.
+
+    Returns
+    -------
+    subset : tuple of int
+        The best subset, in index order (ties go to the first subset in lexicographic order).
+    r2 : float
+        Its R^2.
+    """
     X, y = check_regression_data(X, y)
     k = check_k(k, X.shape[1])
     _check_count(X.shape[1], k)
@@ -53,9 +71,12 @@ def best_subset(X, y, k: int, batch: int = 200_000):
     while chunk := list(itertools.islice(combos, batch)):
         chunk = np.array(chunk)
         r2 = _subset_r2(G, b, yy, chunk)
+        r2[~np.isfinite(r2)] = -np.inf  # a NaN would otherwise win argmax and hide the chunk's best
         i = int(np.argmax(r2))
         if r2[i] > best_r2:
             best, best_r2 = tuple(int(j) for j in chunk[i]), float(r2[i])
+    if best is None:  # no finite R^2: cannot happen on validated data, but never return None silently
+        raise FloatingPointError("no subset has a finite R^2; check X and y for extreme values")
     return best, best_r2
 
 

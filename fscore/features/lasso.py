@@ -17,7 +17,8 @@ import torch
 from sklearn.linear_model import Lasso
 
 from fscore.features._base import FeatureSelector
-from fscore.features._linear import OrthogonalBasis, center_and_normalize, least_squares_fit
+from fscore.features._linear import (DependentColumn, OrthogonalBasis, center_and_normalize, least_squares_fit,
+                                     residual_exhausted, warn_stopped)
 from fscore.features._neural import NeuralSelector, PhasedSelector
 from fscore.nn import MLP
 
@@ -26,7 +27,11 @@ class SequentialLasso(FeatureSelector):
     """Pick ``k`` features, one LASSO at ``(1 - shrink) * lambda_max`` per step.
 
     ``admitted_[t]`` lists every feature the LASSO made non-zero at step t (the largest is picked);
-    ``lambda_max_path_[t]`` is that step's ``lambda_max``.
+    ``lambda_max_path_[t]`` is that step's ``lambda_max``; ``n_iter_[t]`` the coordinate-descent
+    iterations its LASSO ran (scikit-learn's ``Lasso.n_iter_``). Like :class:`~fscore.features.OMP` it
+    stops early, with a ``RuntimeWarning``, when the design runs out of rank (the residual is orthogonal
+    to every remaining feature, or the pick is a linear combination of the features already picked):
+    ``ranking_`` then holds fewer than ``k`` features.
     """
 
     def __init__(self, k: int = 10, shrink: float = 1e-4, tol: float = 1e-12, max_iter: int = 100_000):
@@ -40,22 +45,32 @@ class SequentialLasso(FeatureSelector):
             raise ValueError(f"shrink must lie in (0, 1), got {self.shrink}")
         Z, yc, *_ = center_and_normalize(X, y)
         n, d = Z.shape
-        basis, picks, self.admitted_, self.lambda_max_path_ = OrthogonalBasis(n, self.k), [], [], []
-        for _ in range(self.k):
+        basis, picks, self.admitted_, self.lambda_max_path_, n_iter = OrthogonalBasis(n, self.k), [], [], [], []
+        for t in range(self.k):
             free = np.setdiff1d(np.arange(d), picks)
             # Unpenalised picked features: fit them first, then LASSO on what they leave unexplained.
             Z_free, residual = basis.project_out(Z[:, free]), basis.project_out(yc)
             lambda_max = np.max(np.abs(Z_free.T @ residual)) / n
+            if residual_exhausted(lambda_max * n, yc):
+                warn_stopped("Sequential LASSO", t, self.k, "the residual is orthogonal to every remaining feature",
+                             stacklevel=4)
+                break
             lasso = Lasso(alpha=(1 - self.shrink) * lambda_max, fit_intercept=False, tol=self.tol,
                           max_iter=self.max_iter).fit(Z_free, residual)
             nonzero = np.flatnonzero(lasso.coef_)
             if nonzero.size == 0:
                 raise RuntimeError("the LASSO admitted no feature just below lambda_max; lower tol")
             j = int(free[nonzero[np.argmax(np.abs(lasso.coef_[nonzero]))]])
+            try:
+                basis.add(Z[:, j], name=f"feature {j}")
+            except DependentColumn as error:
+                warn_stopped("Sequential LASSO", t, self.k, str(error), stacklevel=4)
+                break
             self.admitted_.append(free[nonzero].tolist())
             self.lambda_max_path_.append(lambda_max)
-            basis.add(Z[:, j], name=f"feature {j}")
+            n_iter.append(lasso.n_iter_)
             picks.append(j)
+        self.n_iter_ = np.array(n_iter, dtype=np.int64)
         self.coef_, self.intercept_ = least_squares_fit(X, y, picks)
         return picks
 

@@ -14,28 +14,36 @@ from __future__ import annotations
 import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
+from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from fscore.features._base import FeatureSelector
-from fscore.features._linear import OrthogonalBasis, center_and_normalize, least_squares_fit
+from fscore.features._linear import (EPS, DependentColumn, OrthogonalBasis, center_and_normalize,
+                                     least_squares_fit, residual_exhausted, warn_stopped)
 from fscore.features._neural import NeuralSelector, PhasedSelector
 from fscore.features.evaluation import fit_subsets
 from fscore.nn import MLP, copy_losses, ensemble_loss
 
 
 class _GreedyLinear(FeatureSelector):
-    """Shared bookkeeping: standardise, run ``_steps``, refit least squares on the picks."""
+    """Shared bookkeeping: standardise, run ``_steps``, refit least squares on the picks, predict with the refit.
+
+    ``_steps`` may stop before ``k`` picks when the design runs out of rank (with a ``RuntimeWarning``);
+    ``ranking_`` then holds fewer than ``k`` features (``n_features_selected_``).
+    """
 
     def _select(self, X, y):
         Z, yc, *_ = center_and_normalize(X, y)
         picks, scores, rss = self._steps(Z, yc)
-        self.scores_path_ = np.array(scores)  # (k, d): the score of every feature before each pick
+        self.scores_path_ = np.array(scores)  # (picks, d): the score of every feature before each pick
         self.explained_variance_path_ = 1.0 - np.array(rss) / (yc @ yc)
         self.coef_, self.intercept_ = least_squares_fit(X, y, picks)
         return picks
 
     def predict(self, X):
-        X = np.asarray(X, dtype=np.float64)
+        """The least-squares refit on the selected features: ``X @ coef_ + intercept_``."""
+        check_is_fitted(self, "coef_")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
         return X @ self.coef_ + self.intercept_
 
 
@@ -44,16 +52,41 @@ class OMP(_GreedyLinear):
     """Orthogonal Matching Pursuit: pick ``argmax_j |corr(x_j, r)|``, refit, repeat ``k`` times.
 
     ``scores_path_[t, j]`` is ``|Z_j^T r_t|`` (``Z`` centred, unit-norm columns) before pick t; picked
-    features score 0 afterwards. Ties go to the lowest index, as in scikit-learn.
+    features score 0 afterwards.
+
+    Ties and early stops are scikit-learn's (``OrthogonalMatchingPursuit``; ``_cholesky_omp`` and
+    ``_gram_omp`` in ``sklearn/linear_model/_omp.py``), on the standardised columns ``Z``:
+
+    - A tie between equal scores goes to the feature that comes first in scikit-learn's working order of
+      the columns, which is not always the lowest index: pick t is swapped with the column at position t
+      (picks move to the front, the column they displace moves to where the pick was). Before the first
+      swap that is the lowest index; after it, not necessarily: with columns ``[a, b, a, s]`` and ``s``
+      picked first, column 0 moves to position 3, and the copy of ``a`` at index 2 wins the tie.
+    - OMP stops early, with a ``RuntimeWarning``, when the design runs out of rank: when the best
+      feature is a linear combination of those picked (its part orthogonal to them has squared norm at
+      most machine epsilon, the columns having unit norm) or when the residual is orthogonal to every
+      remaining feature (the best score squared is at most epsilon times ``|y_c|^2``; scikit-learn
+      compares with epsilon in the units of ``y``). ``ranking_`` then holds fewer than ``k`` features
+      (``n_features_selected_``), and ``coef_`` is the refit on them, as scikit-learn returns.
     """
 
     def _steps(self, Z, yc):
         basis, residual, picks, scores, rss = OrthogonalBasis(len(yc), self.k), yc.copy(), [], [], []
-        for _ in range(self.k):
+        order = np.arange(Z.shape[1])  # scikit-learn's working order: order[:t] are the picks
+        for t in range(self.k):
             score = np.abs(Z.T @ residual)
             score[picks] = 0.0
-            j = int(np.argmax(score))
-            q = basis.add(Z[:, j], name=f"feature {j}")
+            p = t + int(np.argmax(score[order[t:]]))  # the first maximum in the working order
+            j = int(order[p])
+            if residual_exhausted(score[j], yc):
+                warn_stopped("OMP", t, self.k, "the residual is orthogonal to every remaining feature")
+                break
+            try:
+                q = basis.add(Z[:, j], name=f"feature {j}")
+            except DependentColumn as error:
+                warn_stopped("OMP", t, self.k, str(error))
+                break
+            order[[t, p]] = order[[p, t]]
             residual -= q * (q @ residual)
             picks.append(j)
             scores.append(score)
@@ -67,21 +100,29 @@ class ForwardRegression(_GreedyLinear):
 
     The refit of every candidate is computed exactly and cheaply: with ``Q`` an orthonormal basis of
     the picked columns and ``z_j' = (I - QQ^T) z_j``, adding ``j`` lowers RSS by ``(z_j'^T r)^2 / |z_j'|^2``.
-    ``scores_path_[t, j]`` is that reduction before pick t.
+    ``scores_path_[t, j]`` is that reduction before pick t (0 for the picked features and for candidates
+    that are linear combinations of them). Ties go to the lowest index. Like :class:`OMP`, it stops early
+    with a ``RuntimeWarning`` when every remaining feature is a linear combination of those picked
+    (``|z_j'|^2`` at most machine epsilon) or the residual is orthogonal to all of them.
     """
 
     def _steps(self, Z, yc):
         residual, picks, scores, rss = yc.copy(), [], [], []
         Zp = Z.copy()  # candidates with the picked span projected out
-        for _ in range(self.k):
+        for t in range(self.k):
             norms2 = np.einsum("ij,ij->j", Zp, Zp)
-            usable = norms2 > 1e-20
+            usable = norms2 > EPS  # OMP's test for a dependent column (unit-norm columns)
+            usable[picks] = False
+            if not usable.any():
+                warn_stopped("Forward regression", t, self.k,
+                             "every remaining feature is a linear combination of those selected")
+                break
             score = np.zeros_like(norms2)
             score[usable] = (Zp[:, usable].T @ residual) ** 2 / norms2[usable]
-            score[picks] = 0.0
             j = int(np.argmax(score))
-            if not usable[j]:
-                raise np.linalg.LinAlgError("every remaining feature is a linear combination of those selected")
+            if residual_exhausted(np.sqrt(score[j]), yc):
+                warn_stopped("Forward regression", t, self.k, "the residual is orthogonal to every remaining feature")
+                break
             q = Zp[:, j] / np.sqrt(norms2[j])
             Zp -= np.outer(q, q @ Zp)
             residual -= q * (q @ residual)

@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from fscore.training_data.hashing import HashedNgrams, tokenize
 from fscore.training_data.resampling import as_chunks, gumbel_top_k, random_subset
+from fscore.validation import check_documents
 
 
 class RandomSelection(BaseEstimator):
@@ -26,6 +27,8 @@ class RandomSelection(BaseEstimator):
         self.min_length = min_length
 
     def select(self, texts, k: int, random_state=None) -> np.ndarray:
+        """Sorted indices of ``k`` documents of ``texts`` drawn uniformly among the long enough ones."""
+        check_documents(texts)
         lengths = np.fromiter((len(tokenize(t)) for t in texts), dtype=np.int64)
         return random_subset(lengths >= self.min_length, k, random_state)
 
@@ -42,6 +45,9 @@ class HeuristicClassification(BaseEstimator):
         self.C = C
 
     def fit(self, target, raw):
+        """Train the classifier: ``target`` documents (label 1) against ``raw`` documents (label 0)."""
+        check_documents(target, "target")
+        check_documents(raw, "raw")
         self.featurizer_ = HashedNgrams(self.num_buckets, self.ngrams, self.mode)
         target, raw = list(target), list(raw)
         if not target or not raw:
@@ -56,10 +62,16 @@ class HeuristicClassification(BaseEstimator):
     def score_samples(self, texts) -> np.ndarray:
         """The classifier's log-odds that each document is from the target."""
         check_is_fitted(self, "classifier_")
+        check_documents(texts)
         return self.classifier_.decision_function(self.featurizer_.transform(texts).astype(np.float64))
 
     def select(self, texts, k: int, random_state=None) -> np.ndarray:
-        texts = list(texts)
+        """Sorted indices of the ``k`` long-enough documents of ``texts`` the classifier finds most target-like.
+
+        ``random_state`` is accepted for a common interface with the other selectors and unused (top-k).
+        """
+        check_is_fitted(self, "classifier_")
+        texts = list(check_documents(texts))
         counts = self.featurizer_.transform(texts)
         valid = self.featurizer_.lengths(counts.sum(axis=1)) >= self.min_length
         scores = self.classifier_.decision_function(counts.astype(np.float64))

@@ -27,6 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 from fscore.training_data.hashing import HashedNgrams
 from fscore.training_data.metrics import SMOOTHING
 from fscore.training_data.resampling import as_chunks, gumbel_top_k, gumbel_top_k_per_target
+from fscore.validation import check_documents
 
 
 def batches(texts, size: int):
@@ -76,6 +77,7 @@ class DSIR(BaseEstimator):
 
     def count(self, texts) -> np.ndarray:
         """Total bucket counts of ``texts`` (any iterable, consumed in batches); raises if it is empty."""
+        check_documents(texts)
         totals, n_docs = np.zeros(self.featurizer.num_buckets, dtype=np.int64), 0
         for batch in batches(texts, self.batch_size):
             totals += np.bincount(self.featurizer.pairs(batch)[1], minlength=len(totals))
@@ -91,11 +93,13 @@ class DSIR(BaseEstimator):
         labels each target document with its target (per-target DSIR); ``target_proportions`` sets each
         target's share of the selection (default: its share of the target n-grams, as the official package).
         """
+        check_documents(raw, "raw")
         target_counts, labels = self.target_counts(target, target_groups)
         return self.fit_counts(target_counts, self.count(raw), target_proportions, labels)
 
     def target_counts(self, target, target_groups=None):
         """Bucket counts ``(n_targets, num_buckets)`` of the target documents, one row per group, and the groups."""
+        check_documents(target, "target")
         if target_groups is None:
             return self.count(target)[None, :], None
         target, target_groups = list(target), np.asarray(target_groups)
@@ -127,6 +131,7 @@ class DSIR(BaseEstimator):
     def weigh(self, texts):
         """Log importance weights ``(n, n_targets)`` and lengths in tokens of ``texts`` (a list)."""
         check_is_fitted(self, "log_ratio_")
+        check_documents(texts)
         if not self.temperature > 0:
             raise ValueError(f"temperature must be positive, got {self.temperature!r}")
         logw, lengths = [], []

@@ -15,21 +15,10 @@ Ties between equal keys go to the earlier document, so every result is determini
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from sklearn.utils import check_random_state
 
-
-def check_k(k, n_available: int, what: str = "documents that pass the length filter") -> int:
-    """``k`` must be an integer in ``1..n_available``."""
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
-        raise TypeError(f"k must be an integer, got {k!r}")
-    if n_available < 1:
-        raise ValueError(f"there are no {what} to select from")
-    if not 1 <= k <= n_available:
-        raise ValueError(f"k={k} is out of range: choose 1 <= k <= {n_available} (the number of {what})")
-    return int(k)
+from fscore.validation import check_k
 
 
 def _largest(keys: np.ndarray, index: np.ndarray, k: int) -> np.ndarray:
@@ -57,7 +46,7 @@ class RunningTopK:
         self.keys, self.index = keys[keep], index[keep]
 
     def result(self, what: str = "documents that pass the length filter") -> np.ndarray:
-        check_k(self.k, self.seen, what)
+        check_k(self.k, self.seen, what=what)
         return np.sort(self.index)
 
 
@@ -81,7 +70,7 @@ def gumbel_top_k(chunks, k: int, random_state=None, noise: bool = True) -> np.nd
     arrays. With ``noise=False`` it is deterministic top-k on the scores (the "top-k" baseline).
     """
     rng = check_random_state(random_state)
-    top = RunningTopK(_positive_int(k))
+    top = RunningTopK(check_k(k, what="documents"))
     for scores, valid, offset in chunks:
         where = np.flatnonzero(valid)
         keys = np.asarray(scores, dtype=np.float64)[where]
@@ -106,7 +95,7 @@ def gumbel_top_k_per_target(chunk_source, k: int, proportions, random_state=None
     """
     rng = check_random_state(random_state)
     chosen = np.zeros(0, dtype=np.int64)
-    for t, size in enumerate(per_target_sizes(_positive_int(k), proportions)):
+    for t, size in enumerate(per_target_sizes(check_k(k, what="documents"), proportions)):
         if size == 0:
             continue
         chunks = ((scores[:, t], valid & ~np.isin(np.arange(offset, offset + len(valid)), chosen), offset)
@@ -118,13 +107,5 @@ def gumbel_top_k_per_target(chunk_source, k: int, proportions, random_state=None
 def random_subset(valid, k: int, random_state=None) -> np.ndarray:
     """Sorted indices of ``k`` documents drawn uniformly without replacement among the ``valid`` ones."""
     where = np.flatnonzero(np.asarray(valid, dtype=bool))
-    k = check_k(k, len(where))
+    k = check_k(k, len(where), what="documents that pass the length filter")
     return np.sort(check_random_state(random_state).choice(where, k, replace=False))
-
-
-def _positive_int(k) -> int:
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
-        raise TypeError(f"k must be an integer, got {k!r}")
-    if k < 1:
-        raise ValueError(f"k={k} is out of range: select at least one document")
-    return int(k)
