@@ -68,10 +68,10 @@ def _relative_spread(values: np.ndarray) -> np.ndarray:
 
 
 def _numeric_target(y) -> np.ndarray:
-    """``y`` as float64, or a ValueError naming the first value that is not a number."""
+    """``y`` as float64 when it holds objects or strings that are numbers; a ValueError naming the first that is not."""
     y = np.asarray(y)
-    if y.dtype.kind in "biuf":
-        return y.astype(np.float64, copy=False)
+    if y.dtype.kind not in "OSU":  # numbers, or complex and others that validate_data refuses in its own words
+        return y
     try:
         return y.astype(np.float64)
     except (TypeError, ValueError):
@@ -103,7 +103,7 @@ def check_regression_target(y) -> np.ndarray:
         ``y`` is constant: a constant target has nothing to explain, so no feature can be scored (every
         score is zero and any pick would be arbitrary). The check is relative, ``ptp(y) <= 1e-12 max|y|``.
     """
-    y = _numeric_target(y)
+    y = _numeric_target(y).astype(np.float64)
     if y.ndim == 1 and y.size and _relative_spread(y) <= RELATIVE_SPREAD:
         raise ValueError(f"y is constant (every value is {y[0]:.6g}): there is nothing to explain, so no "
                          f"feature can be scored")
@@ -157,12 +157,43 @@ def check_no_constant_columns(X: np.ndarray, tol: float = RELATIVE_SPREAD) -> No
         raise ValueError(f"X has {bad.size} constant column(s) (indices {shown}); drop them before selecting")
 
 
+def check_target_correlated(X: np.ndarray, y: np.ndarray) -> None:
+    """Refuse a target that is uncorrelated with every column of ``X`` (to float precision).
+
+    Every linear score of the book (``|x_j^T r|``, an attention gradient, a LASSO entry, a subset's
+    ``R^2``) is then zero for every feature, so any pick would be decided by rounding. The test is
+    ``max_j |corr(x_j, y)| <= sqrt(eps)`` (about ``1.5e-8``), scale-free like the others.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        A finite design without constant columns (:func:`check_no_constant_columns`).
+    y : ndarray of shape (n_samples,)
+        A finite, non-constant target (:func:`check_regression_target`).
+
+    Raises
+    ------
+    ValueError
+        Giving the largest absolute correlation.
+    """
+    def standardised(values):
+        values = values / np.max(np.abs(values), axis=0)
+        values = values - values.mean(axis=0)
+        return values / np.linalg.norm(values, axis=0)
+
+    largest = float(np.max(np.abs(standardised(np.asarray(X, dtype=np.float64)).T
+                                  @ standardised(np.asarray(y, dtype=np.float64)))))
+    if largest <= np.sqrt(np.finfo(np.float64).eps):
+        raise ValueError(f"y is uncorrelated with every feature (largest |correlation| {largest:.1e}): a linear "
+                         f"selector has nothing to score, and any pick would be decided by rounding")
+
+
 def validate_selector_data(estimator, X, y, task: str = "regression", min_samples: int = 2):
     """Validate the training data of a feature selector, the shared layer of every selector's ``fit``.
 
     scikit-learn's :func:`~sklearn.utils.validation.validate_data` (finite 2-D ``X``, a 1-D ``y`` of the
     same length, at least ``min_samples`` rows; it records ``n_features_in_``), then the target check of
-    the task, then :func:`check_no_constant_columns`.
+    the task and :func:`check_no_constant_columns`.
 
     Parameters
     ----------
@@ -171,9 +202,9 @@ def validate_selector_data(estimator, X, y, task: str = "regression", min_sample
     X : array-like of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
     task : {"regression", "classification"}, default="regression"
-        Regression: ``X`` and ``y`` float64, ``y`` numeric and not constant
-        (:func:`check_regression_target`). Classification: ``X`` float32, ``y`` labels with at least two
-        classes (:func:`check_classification_target`).
+        Regression: ``X`` and ``y`` float64, ``y`` numeric, not constant (:func:`check_regression_target`)
+        and correlated with at least one feature (:func:`check_target_correlated`). Classification: ``X``
+        float32, ``y`` labels with at least two classes (:func:`check_classification_target`).
     min_samples : int, default=2
 
     Returns
@@ -190,6 +221,8 @@ def validate_selector_data(estimator, X, y, task: str = "regression", min_sample
                          ensure_min_samples=min_samples)
     y = check_regression_target(y) if regression else check_classification_target(y)
     check_no_constant_columns(X)
+    if regression:
+        check_target_correlated(X, y)
     return X, y
 
 
@@ -205,13 +238,15 @@ def check_regression_data(X, y, min_samples: int = 2):
     Returns
     -------
     X, y : ndarray of float64
-        Finite, 2-D ``X`` without constant columns, and a numeric, non-constant ``y``.
+        Finite, 2-D ``X`` without constant columns, and a numeric, non-constant ``y`` correlated with a column.
     """
     if y is not None:
         y = _numeric_target(y)
     X, y = check_X_y(X, y, dtype=np.float64, y_numeric=True, ensure_min_samples=min_samples)
+    y = check_regression_target(y)
     check_no_constant_columns(X)
-    return X, check_regression_target(y)
+    check_target_correlated(X, y)
+    return X, y
 
 
 def check_classification_data(X, y, min_samples: int = 2):

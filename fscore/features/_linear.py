@@ -26,21 +26,25 @@ def column_scale(X: np.ndarray) -> np.ndarray:
 
 
 def center_and_normalize(X: np.ndarray, y: np.ndarray):
-    """Centre ``X`` and ``y``; scale each column of ``X`` to unit Euclidean norm.
+    """Centre ``X`` and ``y``; scale each column of ``X`` and the target to unit Euclidean norm.
 
     Returns ``Z, yc, X_mean, X_norm, y_mean``. Scoring by ``|Z_j^T r|`` is then scoring by the
-    absolute correlation of feature j with the residual ``r``. The columns are divided by
-    :func:`column_scale` before their means and norms are taken, so ``Z`` is the same for ``X`` and for
-    ``c X`` at any scale ``c`` (``X_norm`` may overflow to ``inf`` at extreme scales; ``Z`` does not).
+    absolute correlation of feature j with the residual ``r`` (measured in units of ``|y - mean(y)|``, so
+    that before the first pick it is ``|corr(x_j, y)|``). The columns and the target are divided by
+    :func:`column_scale` before their means and norms are taken, so ``Z`` and ``yc`` are the same for
+    ``X`` and ``c X`` (and ``y`` and ``c y``) at any scale ``c``, from ``1e-200`` to ``1e200`` (``X_norm``
+    may overflow to ``inf`` at extreme scales; ``Z`` does not).
     """
     scale = column_scale(X)
     Xs = X / scale
     mean = Xs.mean(axis=0)
     Xc = Xs - mean
     norm = np.linalg.norm(Xc, axis=0)
-    y_mean = y.mean()
+    y_scale = column_scale(y)
+    ys = y / y_scale
+    yc = ys - ys.mean()
     with np.errstate(over="ignore"):
-        return Xc / norm, y - y_mean, mean * scale, norm * scale, y_mean
+        return Xc / norm, yc / np.linalg.norm(yc), mean * scale, norm * scale, float(ys.mean() * y_scale)
 
 
 class DependentColumn(np.linalg.LinAlgError):
@@ -83,6 +87,8 @@ class OrthogonalBasis:
 
 def residual_exhausted(score: float, yc: np.ndarray) -> bool:
     """True when the best score ``|z_j^T r|`` (unit-norm ``z_j``) is numerically zero: ``score^2 <= eps |y_c|^2``.
+
+    ``yc`` is the centred target as :func:`center_and_normalize` returns it (unit norm).
 
     The residual is then orthogonal to every remaining feature (scikit-learn's ``alpha[lam] ** 2 <
     min_float``, taken relative to the target's size so that it does not depend on the units of ``y``).

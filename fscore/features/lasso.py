@@ -27,11 +27,12 @@ class SequentialLasso(FeatureSelector):
     """Pick ``k`` features, one LASSO at ``(1 - shrink) * lambda_max`` per step.
 
     ``admitted_[t]`` lists every feature the LASSO made non-zero at step t (the largest is picked);
-    ``lambda_max_path_[t]`` is that step's ``lambda_max``; ``n_iter_[t]`` the coordinate-descent
-    iterations its LASSO ran (scikit-learn's ``Lasso.n_iter_``). Like :class:`~fscore.features.OMP` it
-    stops early, with a ``RuntimeWarning``, when the design runs out of rank (the residual is orthogonal
-    to every remaining feature, or the pick is a linear combination of the features already picked):
-    ``ranking_`` then holds fewer than ``k`` features.
+    ``lambda_max_path_[t]`` is that step's ``lambda_max``; ``n_iter_path_[t]`` the coordinate-descent
+    iterations its LASSO ran (scikit-learn's ``Lasso.n_iter_``) and ``n_iter_`` the most any step ran
+    (equal to ``max_iter`` when a step stopped unconverged, which scikit-learn warns about). Like
+    :class:`~fscore.features.OMP` it stops early, with a ``RuntimeWarning``, when the design runs out of
+    rank (the residual is orthogonal to every remaining feature, or the pick is a linear combination of the
+    features already picked): ``ranking_`` then holds fewer than ``k`` features.
     """
 
     def __init__(self, k: int = 10, shrink: float = 1e-4, tol: float = 1e-12, max_iter: int = 100_000):
@@ -70,7 +71,8 @@ class SequentialLasso(FeatureSelector):
             self.lambda_max_path_.append(lambda_max)
             n_iter.append(lasso.n_iter_)
             picks.append(j)
-        self.n_iter_ = np.array(n_iter, dtype=np.int64)
+        self.n_iter_path_ = np.array(n_iter, dtype=np.int64)
+        self.n_iter_ = int(self.n_iter_path_.max())
         self.coef_, self.intercept_ = least_squares_fit(X, y, picks)
         return picks
 

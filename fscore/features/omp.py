@@ -48,20 +48,26 @@ class _GreedyLinear(FeatureSelector):
 
 
 
+TIE_RTOL = 1e-12  # OMP: scores this close to the largest, relatively, are tied (see OMP's docstring)
+
+
 class OMP(_GreedyLinear):
     """Orthogonal Matching Pursuit: pick ``argmax_j |corr(x_j, r)|``, refit, repeat ``k`` times.
 
-    ``scores_path_[t, j]`` is ``|Z_j^T r_t|`` (``Z`` centred, unit-norm columns) before pick t; picked
-    features score 0 afterwards.
+    ``scores_path_[t, j]`` is ``|Z_j^T r_t|`` before pick t (``Z`` centred, unit-norm columns; ``r_0`` the
+    centred target scaled to unit norm, so the first row is ``|corr(x_j, y)|``); picked features score 0
+    afterwards.
 
     Ties and early stops are scikit-learn's (``OrthogonalMatchingPursuit``; ``_cholesky_omp`` and
     ``_gram_omp`` in ``sklearn/linear_model/_omp.py``), on the standardised columns ``Z``:
 
-    - A tie between equal scores goes to the feature that comes first in scikit-learn's working order of
-      the columns, which is not always the lowest index: pick t is swapped with the column at position t
-      (picks move to the front, the column they displace moves to where the pick was). Before the first
-      swap that is the lowest index; after it, not necessarily: with columns ``[a, b, a, s]`` and ``s``
-      picked first, column 0 moves to position 3, and the copy of ``a`` at index 2 wins the tie.
+    - A tie goes to the feature that comes first in scikit-learn's working order of the columns, which is
+      not always the lowest index: pick t is swapped with the column at position t (picks move to the
+      front, the column they displace moves to where the pick was). Before the first swap that is the
+      lowest index; after it, not necessarily: with columns ``[a, b, a, s]`` and ``s`` picked first, column
+      0 moves to position 3, and the copy of ``a`` at index 2 wins the tie. Scores within a relative
+      ``TIE_RTOL = 1e-12`` of the largest count as tied: the dot products of two identical columns with the
+      residual can differ in their last bits (BLAS rounds by position), which would otherwise decide.
     - OMP stops early, with a ``RuntimeWarning``, when the design runs out of rank: when the best
       feature is a linear combination of those picked (its part orthogonal to them has squared norm at
       most machine epsilon, the columns having unit norm) or when the residual is orthogonal to every
@@ -76,9 +82,10 @@ class OMP(_GreedyLinear):
         for t in range(self.k):
             score = np.abs(Z.T @ residual)
             score[picks] = 0.0
-            p = t + int(np.argmax(score[order[t:]]))  # the first maximum in the working order
+            best = score.max()
+            p = t + int(np.argmax(score[order[t:]] >= best * (1 - TIE_RTOL)))  # the first (near-)maximum in order
             j = int(order[p])
-            if residual_exhausted(score[j], yc):
+            if residual_exhausted(best, yc):
                 warn_stopped("OMP", t, self.k, "the residual is orthogonal to every remaining feature")
                 break
             try:
@@ -100,8 +107,9 @@ class ForwardRegression(_GreedyLinear):
 
     The refit of every candidate is computed exactly and cheaply: with ``Q`` an orthonormal basis of
     the picked columns and ``z_j' = (I - QQ^T) z_j``, adding ``j`` lowers RSS by ``(z_j'^T r)^2 / |z_j'|^2``.
-    ``scores_path_[t, j]`` is that reduction before pick t (0 for the picked features and for candidates
-    that are linear combinations of them). Ties go to the lowest index. Like :class:`OMP`, it stops early
+    ``scores_path_[t, j]`` is that reduction before pick t, as a fraction of the total sum of squares of
+    ``y - mean(y)`` (0 for the picked features and for candidates that are linear combinations of them).
+    Ties (within ``TIE_RTOL``, as :class:`OMP`) go to the lowest index. Like :class:`OMP`, it stops early
     with a ``RuntimeWarning`` when every remaining feature is a linear combination of those picked
     (``|z_j'|^2`` at most machine epsilon) or the residual is orthogonal to all of them.
     """
@@ -119,7 +127,7 @@ class ForwardRegression(_GreedyLinear):
                 break
             score = np.zeros_like(norms2)
             score[usable] = (Zp[:, usable].T @ residual) ** 2 / norms2[usable]
-            j = int(np.argmax(score))
+            j = int(np.argmax(score >= score.max() * (1 - TIE_RTOL)))  # ties (to rounding) to the lowest index
             if residual_exhausted(np.sqrt(score[j]), yc):
                 warn_stopped("Forward regression", t, self.k, "the residual is orthogonal to every remaining feature")
                 break
