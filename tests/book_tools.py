@@ -54,6 +54,8 @@ def stage_book(target: Path) -> Path:
         raise AssertionError("_vendor/mathjax is missing: run `bash scripts/fetch-mathjax` (make does it)")
     shutil.copytree(ROOT / "_vendor", target / "_vendor")
     shutil.copytree(ROOT / "chapters", target / "chapters", ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_*"))
+    # The chapters show fscore's source with literalinclude (../../fscore/...): the package is part of the sources.
+    shutil.copytree(ROOT / "fscore", target / "fscore", ignore=shutil.ignore_patterns("__pycache__"))
     for notebook in notebooks():
         shutil.copy(EXECUTED / notebook.relative_to(ROOT), target / notebook.relative_to(ROOT))
     return target
