@@ -7,10 +7,22 @@ Listed in ``_config.yml`` (``sphinx: extra_extensions``). On each page it
 * drops sphinx-thebe's scripts when thebe (live code via Binder) is off, as it is in this offline
   book: they only name a CDN (unpkg) to load thebe from.
 
+It also numbers each chapter's figures, tables and listings by the chapter: Figure 7.2 is the second
+captioned figure of ``ch07_...`` (the chapter numbers of the plan have gaps, so Sphinx's own numbering,
+sequential over the whole book, would not match them); a page that is not a chapter numbers its own from 1.
+A figure is numbered when it has a caption and a name, e.g. a code cell's metadata
+``{"mystnb": {"figure": {"name": "fig-ch07-kl", "caption": "..."}}}``; the text refers to it with
+``{numref}`fig-ch07-kl```.
+
 The browser tests (``tests/browser``) check that no page logs a console error and that no script,
 style or font comes from outside the built site.
 """
 from __future__ import annotations
+
+import re
+
+#: A chapter's file name: ``chNN_name``, NN its number in the book's plan.
+CHAPTER_FILE = re.compile(r"(?:^|/)ch(\d+)_[^/]*$")
 
 
 def _name_and_body(script) -> tuple[str, str]:
@@ -41,6 +53,21 @@ def clean_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = kept
 
 
+def number_by_chapter(app, env):
+    """``env-get-updated``, after Sphinx has numbered the enumerable nodes: renumber them chapter by chapter."""
+    changed = []
+    for docname, by_type in env.toc_fignumbers.items():
+        match = CHAPTER_FILE.search(docname)
+        prefix = (int(match.group(1)),) if match else ()
+        for numbers in by_type.values():
+            for position, node_id in enumerate(sorted(numbers, key=numbers.get), start=1):
+                if numbers[node_id] != (*prefix, position):
+                    numbers[node_id] = (*prefix, position)
+                    changed.append(docname)
+    return sorted(set(changed))
+
+
 def setup(app):
     app.connect("html-page-context", clean_scripts, priority=900)
+    app.connect("env-get-updated", number_by_chapter, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
