@@ -3,14 +3,17 @@
 Given a few target documents and a large raw pool, DSIR selects ``k`` raw documents distributed like
 the target, in a feature space where the two densities can be estimated (Sec. 3):
 
-1. features ``z = h(x)``: hashed unigram and bigram counts (:mod:`fscore.training_data.hashing`);
-2. bag-of-n-grams models: the target's bucket distribution ``gamma`` and the raw pool's ``beta``,
-   each the normalised total count, so ``p(z) = prod_j gamma_j^{z_j}`` and ``q(z) = prod_j beta_j^{z_j}``;
-3. importance weights ``w = p(z) / q(z)``, i.e. ``log w = sum_j z_j (log gamma_j - log beta_j)``,
-   smoothed as in the official package: ``log(gamma_j + 1e-8) - log(beta_j + 1e-8)``;
-4. resampling: ``k`` documents without replacement with probabilities proportional to ``w``, by the
+1. features ``z = h(x)``: hashed unigram and bigram counts over ``B`` buckets (:mod:`fscore.training_data.hashing`);
+2. bag-of-n-grams models: the target's bucket distribution ``p_hat`` and the raw pool's ``q_hat`` (the
+   paper's ``gamma`` and ``beta``), each the normalised total count, so that a document's likelihoods are
+   ``prod_b p_hat_b^{z_b}`` and ``prod_b q_hat_b^{z_b}``;
+3. importance weights ``w_i``: ``log w_i = sum_b z_b (log p_hat_b - log q_hat_b)`` with ``z = h(x_i)``,
+   smoothed as in the official package: ``log(p_hat_b + 1e-8) - log(q_hat_b + 1e-8)``;
+4. resampling: ``k`` documents without replacement with probabilities proportional to ``w_i``, by the
    Gumbel top-k trick (:mod:`fscore.training_data.resampling`), among documents of at least
    ``min_length`` tokens (the official default is 100).
+
+The symbols are those of the book's notation page (``chapters/notation.md``).
 
 ``temperature`` divides the log-weights (resampling with ``w^(1/T)``): ``T = 1`` is DSIR, larger ``T``
 moves towards uniform sampling. Several targets (``target_groups``) give one weight column per
@@ -38,22 +41,42 @@ def batches(texts, size: int):
 
 
 class DSIR(BaseEstimator):
-    """Hashed n-gram DSIR with a scikit-learn interface.
+    """Hashed n-gram DSIR with a scikit-learn interface (Xie et al., NeurIPS 2023, Sec. 3 and Algorithm 1).
 
     Parameters
     ----------
-    num_buckets, ngrams, mode : the featuriser (:class:`~fscore.training_data.hashing.HashedNgrams`);
-        ``mode="parity"`` reproduces the official package's buckets and weights, ``"fast"`` hashes faster.
-    min_length : documents with fewer tokens are never selected (official default 100).
-    temperature : the log-weights are divided by it (1 is DSIR).
-    batch_size : documents featurised at a time, which bounds memory on streams.
+    num_buckets : int, default 10000
+        ``B``, the number of hash buckets of the featuriser (:class:`~fscore.training_data.hashing.HashedNgrams`).
+    ngrams : int, default 2
+        The largest n-gram order counted (unigrams and bigrams by default, as in the paper).
+    mode : {"parity", "fast"}, default "parity"
+        ``"parity"`` reproduces the official package's buckets and weights; ``"fast"`` hashes faster.
+    min_length : int, default 100
+        Documents with fewer tokens are never selected (the official default).
+    temperature : float, default 1.0
+        ``T``: the log-weights are divided by it, i.e. resampling by ``w_i^(1/T)`` (1 is DSIR).
+    batch_size : int, default 2000
+        Documents featurised at a time, which bounds memory on streams.
 
     Attributes
     ----------
-    raw_probs_ : (num_buckets,) the raw pool's bag-of-n-grams ``beta``.
-    target_probs_ : (n_targets, num_buckets) each target's ``gamma``.
-    log_ratio_ : (n_targets, num_buckets) ``log(gamma + 1e-8) - log(beta + 1e-8)``.
-    target_proportions_ : (n_targets,) the share of the selection each target gets.
+    raw_probs_ : ndarray of shape (num_buckets,)
+        ``q_hat``, the raw pool's bag-of-n-grams distribution (the paper's ``beta``).
+    target_probs_ : ndarray of shape (n_targets, num_buckets)
+        ``p_hat``, each target's bag-of-n-grams distribution (the paper's ``gamma``).
+    log_ratio_ : ndarray of shape (n_targets, num_buckets)
+        ``log(p_hat + 1e-8) - log(q_hat + 1e-8)``: a document's log importance weight is its bucket counts times it.
+    target_proportions_ : ndarray of shape (n_targets,)
+        The share of the selection each target gets.
+    target_labels_ : ndarray or None
+        The target groups, in the order of the rows above (``None`` for a single target).
+
+    References
+    ----------
+    Xie, Santurkar, Ma & Liang, "Data Selection for Language Models via Importance Resampling", NeurIPS 2023,
+    Sec. 3 (hashed n-gram features, bag-of-n-grams models, importance weights, resampling); the official
+    package ``data-selection`` 1.0.3 (``HashedNgramDSIR``), whose buckets, weights and selections ``mode="parity"``
+    reproduces exactly.
     """
 
     def __init__(self, num_buckets: int = 10000, ngrams: int = 2, mode: str = "parity", min_length: int = 100,
@@ -87,11 +110,22 @@ class DSIR(BaseEstimator):
         return totals
 
     def fit(self, target, raw, target_groups=None, target_proportions=None):
-        """Estimate the raw and target bag-of-n-grams models.
+        """Estimate the target's and the raw pool's bag-of-n-grams models, ``p_hat`` and ``q_hat``.
 
-        ``target`` and ``raw`` are iterables of strings (``raw`` may be a stream). ``target_groups``
-        labels each target document with its target (per-target DSIR); ``target_proportions`` sets each
-        target's share of the selection (default: its share of the target n-grams, as the official package).
+        Parameters
+        ----------
+        target, raw : iterable of str
+            The target documents and the raw pool (``raw`` may be a stream: it is read once, in batches).
+        target_groups : array-like of shape (n_target_documents,), optional
+            The target each target document belongs to: one model per target (per-target DSIR, the official
+            package's ``separate_targets=True``).
+        target_proportions : array-like of shape (n_targets,), optional
+            Each target's share of the selection (default: its share of the target n-grams, as the official
+            package).
+
+        Returns
+        -------
+        self
         """
         check_documents(raw, "raw")
         target_counts, labels = self.target_counts(target, target_groups)
@@ -110,7 +144,19 @@ class DSIR(BaseEstimator):
         return counts, labels
 
     def fit_counts(self, target_counts, raw_counts, target_proportions=None, target_labels=None):
-        """Fit from bucket counts already summed (``(n_targets, num_buckets)`` and ``(num_buckets,)``)."""
+        """Fit from bucket counts already summed: ``p_hat``, ``q_hat`` and the vector of log ratios (Sec. 3).
+
+        Parameters
+        ----------
+        target_counts : array-like of shape (n_targets, num_buckets) or (num_buckets,)
+        raw_counts : array-like of shape (num_buckets,)
+        target_proportions, target_labels : optional
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        self
+        """
         target_counts = np.atleast_2d(np.asarray(target_counts, dtype=np.float64))
         raw_counts = np.asarray(raw_counts, dtype=np.float64)
         if target_counts.shape[1] != raw_counts.shape[0] or raw_counts.shape[0] != self.featurizer.num_buckets:
@@ -129,7 +175,19 @@ class DSIR(BaseEstimator):
         return self
 
     def weigh(self, texts):
-        """Log importance weights ``(n, n_targets)`` and lengths in tokens of ``texts`` (a list)."""
+        """Log importance weights ``log w_i / T`` of ``texts`` (Sec. 3), and their lengths in tokens.
+
+        Parameters
+        ----------
+        texts : iterable of str
+
+        Returns
+        -------
+        log_weights : ndarray of shape (n_documents, n_targets)
+            Each document's bucket counts times :attr:`log_ratio_`, divided by the temperature.
+        lengths : ndarray of shape (n_documents,)
+            Tokens in each document (the length filter's measure).
+        """
         check_is_fitted(self, "log_ratio_")
         check_documents(texts)
         if not self.temperature > 0:
@@ -150,12 +208,32 @@ class DSIR(BaseEstimator):
         return logw[:, 0] if logw.shape[1] == 1 else logw
 
     def select(self, texts, k: int, random_state=None, noise: bool = True) -> np.ndarray:
-        """Sorted indices of ``k`` documents of ``texts`` resampled by importance (``noise=False``: top-k)."""
+        """Select ``k`` documents of ``texts`` by importance resampling (Sec. 3, "Resampling").
+
+        Parameters
+        ----------
+        texts : list of str
+        k : int
+            How many documents to select, among those of at least ``min_length`` tokens.
+        random_state : int, RandomState or None
+            The Gumbel noise's generator (``None``: NumPy's global one, as the official package).
+        noise : bool, default True
+            ``False`` selects the ``k`` largest weights (the "top-k" baseline).
+
+        Returns
+        -------
+        ndarray of shape (k,)
+            The selected documents' indices, sorted.
+        """
         logw, lengths = self.weigh(texts)
         return self.select_from_weights(logw, lengths, k, random_state, noise)
 
     def select_from_weights(self, log_weights, lengths, k: int, random_state=None, noise: bool = True):
-        """:meth:`select` on weights and lengths already computed by :meth:`weigh`."""
+        """:meth:`select` on log-weights and lengths already computed by :meth:`weigh`.
+
+        With several targets each gets ``k`` times its :attr:`target_proportions_`, resampled in turn without
+        choosing a document twice (:func:`~fscore.training_data.resampling.gumbel_top_k_per_target`).
+        """
         log_weights = np.asarray(log_weights, dtype=np.float64).reshape(len(lengths), -1)
         valid = np.asarray(lengths) >= self.min_length
         if log_weights.shape[1] == 1:

@@ -3,10 +3,11 @@
 KL reduction measures how much closer a selected data set is to the target than the raw pool is, in
 the hashed n-gram feature space:
 
-    KL reduction = (1/|T|) sum_{p in T} [ KL(p || q_raw) - KL(p || q_selected) ],
+    Delta KL = (1/|P|) sum_{p_hat in P} [ KL(p_hat || q_hat) - KL(p_hat || q_hat_sel) ],
 
-where ``T`` is a set of target feature distributions (one per target data set), ``q_raw`` the raw
-pool's and ``q_selected`` the selection's. Positive: the selection moved towards the target.
+where ``P`` is a set of target feature distributions (one per target data set), ``q_hat`` the raw
+pool's and ``q_hat_sel`` the selection's (the symbols of the book's notation page). Positive: the selection
+moved towards the target.
 The paper finds it correlates with downstream accuracy across selection methods (abstract).
 """
 from __future__ import annotations
@@ -35,9 +36,21 @@ def kl_divergence(p, q, smoothing: float = SMOOTHING) -> float:
 
 
 def kl_reduction(targets, raw, selected, smoothing: float = SMOOTHING) -> float:
-    """Average over target distributions of ``KL(p || raw) - KL(p || selected)`` (Xie et al., Sec. 4).
+    """KL reduction: the average over targets of ``KL(p_hat || q_hat) - KL(p_hat || q_hat_sel)`` (Xie et al., Sec. 4).
 
-    ``targets`` is one distribution or a list of them; ``raw`` and ``selected`` are distributions.
+    Parameters
+    ----------
+    targets : array-like of shape (num_buckets,) or (n_targets, num_buckets)
+        One target bag-of-n-grams distribution ``p_hat``, or several.
+    raw, selected : array-like of shape (num_buckets,)
+        The raw pool's distribution ``q_hat`` and the selection's ``q_hat_sel`` (:func:`bag_of_ngrams`).
+    smoothing : float
+        Added inside each log, as in the importance weights.
+
+    Returns
+    -------
+    float
+        Positive when the selection is closer to the target than the raw pool is.
     """
     targets = np.atleast_2d(np.asarray(targets, dtype=np.float64))
     return float(np.mean([kl_divergence(p, raw, smoothing) - kl_divergence(p, selected, smoothing)

@@ -64,10 +64,25 @@ def as_chunks(scores, valid=None):
 
 
 def gumbel_top_k(chunks, k: int, random_state=None, noise: bool = True) -> np.ndarray:
-    """Sorted indices of ``k`` documents drawn without replacement with probability proportional to ``exp(score)``.
+    """Draw ``k`` documents without replacement, with probabilities proportional to ``exp(score)``.
 
-    ``chunks`` is an iterable of ``(log_weights, valid, offset)``; :func:`as_chunks` makes one from
-    arrays. With ``noise=False`` it is deterministic top-k on the scores (the "top-k" baseline).
+    The Gumbel top-k trick: keep the ``k`` largest ``log w_i + G_i``, ``G_i`` standard Gumbel noise
+    (Kool, van Hoof & Welling, ICML 2019; Xie et al., NeurIPS 2023, Sec. 3, "Resampling").
+
+    Parameters
+    ----------
+    chunks : iterable of (log_weights, valid, offset)
+        The scores in pieces, with a mask of the documents that may be chosen and the index of each piece's
+        first document; :func:`as_chunks` makes one piece from arrays.
+    k : int
+    random_state : int, RandomState or None
+    noise : bool, default True
+        ``False``: deterministic top-k on the scores (the "top-k" baseline).
+
+    Returns
+    -------
+    ndarray of shape (k,)
+        The chosen documents' indices, sorted.
     """
     rng = check_random_state(random_state)
     top = RunningTopK(check_k(k, what="documents"))

@@ -1,5 +1,6 @@
 """Every chapter: house rules on the committed notebook, then a quick-scale run whose claims must hold."""
 import json
+import re
 
 import pytest
 
@@ -32,8 +33,8 @@ def test_chapter_is_ready_to_teach(notebook):
     a markdown cell of its own tagged ``solution`` (reveal-able; the student edition removes it, fscore.editions)."""
     cells = json.loads(notebook.read_text())["cells"]
     opening = "".join(cells[1]["source"]) if cells[1]["cell_type"] == "markdown" else ""
-    for part in ("**Learning objectives**", "**Prerequisites:**", "**Run time:**"):
-        assert part in opening, f"the cell after the title must give the chapter's {part}"
+    for part in (r"\*\*Learning objectives[.:]?\*\*", r"\*\*Prerequisites:\*\*", r"\*\*Run time:\*\*"):
+        assert re.search(part, opening), f"the cell after the title must give the chapter's {part}"
     starts = [i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and "".join(c["source"]).startswith("## Exercises")]
     assert len(starts) == 1, "the chapter must have one '## Exercises' section"
     closing = cells[starts[0]:]

@@ -12,6 +12,9 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
+
+from fscore.book import notebook_title
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -160,3 +163,19 @@ def test_includes_in_notebook_markdown_cells_are_checked(book):
     found = [p for pg, include in all_includes(book) for p in problems(pg, include, book)]
     assert found == ["chapters/part/ch.ipynb: literalinclude ../../fscore/mod.py: no object 'gone' in it "
                      "(a function, a class or Class.method)"]
+
+
+def test_the_sidebar_numbers_each_chapter_as_its_heading_and_the_plan_do():
+    """A chapter ``chNN_...`` has a short sidebar title "NN. ..." in _toc.yml and the heading "# NN. ..."."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    entries = [entry for part in toc["parts"] for entry in part["chapters"]]
+    chapters = [entry for entry in entries if re.match(r"ch\d+_", Path(entry["file"]).name)]
+    assert len(chapters) >= 2
+    for entry in chapters:
+        number = int(re.match(r"ch(\d+)_", Path(entry["file"]).name)[1])
+        title = entry.get("title", "")
+        assert title.startswith(f"{number}. ") and len(title) <= 45, \
+            f"{entry['file']}: the sidebar title must be short and start with '{number}. ', got {title!r}"
+        notebook = ROOT / f"{entry['file']}.ipynb"
+        assert notebook_title(notebook).startswith(f"{number}. "), \
+            f"{notebook.name}: the heading must be '# {number}. ...', got {notebook_title(notebook)!r}"
