@@ -45,16 +45,38 @@ def color(method: str, default: str = "#17becf") -> str:
     return PALETTE.get(method.lower(), default)
 
 
-def image_of_picks(picks, shape, ax=None, cmap="viridis_r", title=None):
-    """Draw selected pixels on an image grid, coloured by pick order (first pick darkest)."""
+def image_of_picks(picks, shape, ax=None, cmap="viridis", title=None):
+    """Draw selected pixels on an image grid, coloured by pick order: the first pick darkest.
+
+    The colour bar runs the same way, pick 1 (darkest) at the top down to the last pick (lightest), with
+    integer ticks.
+
+    Parameters
+    ----------
+    picks : sequence of int
+        Flat pixel indices in pick order.
+    shape : tuple of int
+        The image's shape, e.g. ``(28, 28)``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: the current axes).
+    cmap : str, default="viridis"
+        A colour map that runs from dark to light, so that early picks are dark.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
     grid = np.full(int(np.prod(shape)), np.nan)
     grid[np.asarray(picks)] = np.arange(1, len(picks) + 1)
     ax = ax or plt.gca()
-    shown = ax.imshow(grid.reshape(shape), cmap=cmap)
+    shown = ax.imshow(grid.reshape(shape), cmap=cmap, vmin=1, vmax=max(len(picks), 2))
     ax.set_xticks([])
     ax.set_yticks([])
     ax.grid(False)
     if title:
         ax.set_title(title)
-    plt.colorbar(shown, ax=ax, fraction=0.046, pad=0.04, label="pick order")
+    bar = plt.colorbar(shown, ax=ax, fraction=0.046, pad=0.04, label="pick order")
+    bar.ax.invert_yaxis()  # pick 1, the darkest, at the top
+    bar.ax.yaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
     return ax

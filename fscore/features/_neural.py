@@ -18,8 +18,34 @@ from fscore.nn import MLP, check_hidden, check_training, encode_labels, n_steps,
 def pick_steps(total_steps: int, k: int, warmup: float, at: str) -> list[int]:
     """The training steps at which ``k`` picks happen: a warm-up, then ``k`` equal phases.
 
-    ``at="end"`` picks after each phase (a phase of training precedes every pick, the last pick comes
-    after the last step); ``at="start"`` picks as each phase begins, as the official code does.
+    Parameters
+    ----------
+    total_steps : int
+        Optimiser steps of the whole run (:func:`fscore.nn.n_steps`).
+    k : int
+        Number of picks, one per phase.
+    warmup : float in [0, 1)
+        Fraction of the run before the first phase (the official code's ``start_percentage``).
+    at : {"start", "end"}
+        ``"end"`` picks after each phase (a phase of training precedes every pick, the last pick comes after
+        the last step: the paper's Algorithm 1 in one pass); ``"start"`` picks as each phase begins, as the
+        official code does.
+
+    Returns
+    -------
+    list of int
+        ``k`` increasing steps in ``[round(warmup * total_steps), total_steps]``; a pick at step ``s`` happens
+        before optimiser step ``s`` (step ``total_steps``: after the last).
+
+    Raises
+    ------
+    ValueError
+        If ``warmup`` or ``at`` is out of range, or the run is too short for ``k`` phases of at least one step.
+
+    References
+    ----------
+    Yasuda et al., "Sequential Attention for Feature Selection", ICLR 2023, Algorithm 1 and Sec. 4; the official
+    ``sequential_attention.py`` (``SequentialAttention(start_percentage=0.1, stop_percentage=1.0)``).
     """
     if not 0 <= warmup < 1:
         raise ValueError(f"warmup must lie in [0, 1), got {warmup!r}")
@@ -34,12 +60,64 @@ def pick_steps(total_steps: int, k: int, warmup: float, at: str) -> list[int]:
     return [int(round(start + i * length)) for i in offsets]
 
 
+def top_two_gap(scores) -> float:
+    """Relative gap between the two largest finite scores, ``(s_(1) - s_(2)) / s_(1)``: how clearly a pick won.
+
+    Selected features (score ``-inf``) are ignored; with a single candidate left the gap is 1 (nothing to
+    compete with). 0 means a tie, decided by position rather than by the scores.
+
+    Parameters
+    ----------
+    scores : array-like of shape (d,)
+        Non-negative scores, larger is better (attention weights, gradient norms).
+
+    Returns
+    -------
+    float
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    finite = np.sort(scores[np.isfinite(scores)])
+    if finite.size == 0:
+        raise ValueError("no finite score to compare: every feature is already selected")
+    if finite[-1] <= 0:
+        return 0.0
+    second = finite[-2] if finite.size > 1 else 0.0
+    return float((finite[-1] - second) / finite[-1])
+
+
 class NeuralSelector(FeatureSelector):
     """Base of the MLP-based selectors: a classification task, the MLP's size and training budget.
 
-    ``random_state`` fixes the network's initialisation and the batch order (``seed_`` records the
-    seed drawn from it); ``device`` defaults to ``fscore.runtime.default_device()``. Inputs are
-    z-scored with the training statistics before training.
+    Inputs are z-scored with the training statistics before training (the official code puts batch
+    normalisation on the inputs).
+
+    Parameters
+    ----------
+    k : int, default=10
+        Features to select.
+    hidden : tuple of int, default=(67,)
+        Hidden layer widths of the MLP (:class:`fscore.nn.MLP`; the official code's one layer of 67 units).
+    epochs : int, default=20
+        Training epochs of the selection run.
+    batch_size : int, default=256
+        Mini-batch size of Adam.
+    lr : float, default=1e-3
+        Adam's learning rate for the network.
+    random_state : int, RandomState or None
+        Fixes the network's initialisation and the batch order.
+    device : str or torch.device, optional
+        Defaults to :func:`fscore.runtime.default_device`.
+
+    Attributes
+    ----------
+    ranking_ : ndarray of int
+        The selected features in pick order.
+    classes_ : ndarray
+        The class labels seen in ``fit``.
+    seed_ : int
+        The seed drawn from ``random_state``.
+    device_ : torch.device
+        Where the network trained.
     """
 
     _task = "classification"
@@ -81,10 +159,16 @@ class NeuralSelector(FeatureSelector):
 class PhasedSelector(NeuralSelector):
     """One training run with ``k`` picks spread over it; subclasses say how a feature is scored.
 
-    Subclasses implement ``_build(d, n_classes, selected) -> module``, ``_scores(module, X, y,
-    selected) -> tensor (d,)`` (larger is better), and may override ``_schedule() -> (warmup, at)``,
-    ``_penalty``, ``_on_step`` and ``_after_pick``. ``scores_path_[t]`` holds the scores before pick t
-    (selected features at ``-inf``).
+    Subclasses implement ``_build(d, n_classes, selected) -> module`` and ``_scores(module, X, y, selected) ->
+    tensor (d,)`` (larger is better), and may override ``_schedule() -> (warmup, at)`` (:func:`pick_steps`),
+    ``_penalty``, ``_on_step`` and ``_after_pick``. Parameters as :class:`NeuralSelector`.
+
+    Attributes
+    ----------
+    scores_path_ : ndarray of shape (k, d)
+        The scores before each pick (selected features at ``-inf``).
+    pick_steps_ : list of int
+        The training steps at which the picks happened.
     """
 
     def _schedule(self):

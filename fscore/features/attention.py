@@ -26,7 +26,7 @@ from torch import nn
 
 from fscore.features._base import FeatureSelector
 from fscore.features._linear import center_and_normalize
-from fscore.features._neural import NeuralSelector, PhasedSelector
+from fscore.features._neural import NeuralSelector, PhasedSelector, top_two_gap
 from fscore.nn import MLP
 
 
@@ -142,7 +142,11 @@ SCHEDULES = {  # (warm-up fraction, where in each phase the pick happens)
 
 
 class _AttentionMLP(nn.Module):
-    """The MLP behind a feature mask: 1 for selected features, softmax of the logits for the rest."""
+    """The MLP behind Sequential Attention's mask: 1 for selected features, a softmax of the logits for the rest.
+
+    ``active`` is off during the official schedule's warm-up (every feature at weight 1); ``all_selected`` once
+    nothing is left to attend to.
+    """
 
     def __init__(self, mlp: MLP, selected: torch.Tensor, generator: torch.Generator):
         super().__init__()
@@ -161,6 +165,7 @@ class _AttentionMLP(nn.Module):
             self.logits.copy_(noise.to(self.logits.device))
 
     def weights(self) -> torch.Tensor:
+        """The mask ``s(a, S)``: 1 on the selected set, ``softmax(a)`` over the others (the score of a pick)."""
         return attention_mask(self.logits, self.selected)
 
     def forward(self, x):
@@ -170,26 +175,53 @@ class _AttentionMLP(nn.Module):
 
 
 class SequentialAttentionNet(PhasedSelector):
-    """Sequential Attention for an MLP (Yasuda et al., ICLR 2023, Algorithm 1, Fig. 1).
+    """Sequential Attention for an MLP (Yasuda et al., ICLR 2023, Algorithm 1 and Fig. 1).
 
-    The inputs are multiplied by ``m = 1`` on the selected set ``S`` and ``softmax(w)`` over the rest
-    (Sec. 2, Eq. for ``softmax_i(w, S-bar)``); ``w`` trains with the network. In one warm-started run the
-    ``k`` picks are spread over training, each the unselected feature with the largest attention
-    weight, after which ``w`` is re-drawn near zero. ``schedule`` chooses how:
+    The inputs are multiplied by the mask ``s(a, S)``: 1 on the selected set ``S`` and ``softmax(a)`` over the
+    rest (Sec. 2, the paper's ``softmax_i(w, S-bar)``; the book writes the logits ``a``); the logits train with
+    the network. In one warm-started run the ``k`` picks are spread over training, each the unselected feature
+    with the largest attention weight, after which ``a`` is re-drawn near zero (the official code's
+    ``N(0, 1e-5^2)``).
 
-    - ``"paper"``: Algorithm 1 read one-pass: ``k`` equal phases from the first step, each ending with
-      a pick, so every pick follows a phase of training with the attention on.
-    - ``"official"``: the released code (``sequential_attention.py``: ``start_percentage=0.1``,
-      ``stop_percentage=1.0``): the first 10% of steps train with every feature at weight 1 and no
-      attention, then ``k`` equal phases with the pick at the *start* of each. The first pick is thus
-      made from logits that have not trained yet, and the last phase's attention is never used.
+    Parameters
+    ----------
+    k, hidden, epochs, batch_size, lr, random_state, device
+        As :class:`~fscore.features._neural.NeuralSelector` (``lr``: the network's Adam learning rate).
+    schedule : {"paper", "official"}, default="paper"
+        ``"paper"``: Algorithm 1 read as one pass: ``k`` equal phases from the first step, each ending with a
+        pick, so every pick follows a phase of training with the attention on. ``"official"``: the released
+        code (``sequential_attention.py``: ``start_percentage=0.1``, ``stop_percentage=1.0``): the first 10% of
+        steps train with every feature at weight 1 and no attention, then ``k`` equal phases with the pick at
+        the *start* of each, so the first pick is made from logits that have not trained yet, and the last
+        phase's attention is never used. See :data:`SCHEDULES` and :func:`~fscore.features.pick_steps`.
+    attention_lr : float or None, default=0.1
+        Adam learning rate of the logits ``a``. Adam moves every parameter by about its learning rate per step
+        whatever the gradient's size, so at ``1e-3`` a logit moves by at most ~0.1 in a phase of 100 steps:
+        the softmax stays nearly uniform and the pick is decided by small differences. The official code
+        trains everything at one rate tuned per data set (``hyperparams_sa.py``: 0.4 for Fashion-MNIST, 1.0
+        for Mice Protein); ``None`` reproduces that single rate with ``lr``.
 
-    ``attention_lr`` is the Adam learning rate of the logits ``w`` (the network keeps ``lr``). Adam moves
-    every parameter by about its learning rate per step whatever the gradient's size, so at ``1e-3`` a
-    logit moves by at most ~0.1 in a phase of 100 steps: the softmax stays nearly uniform and the pick is
-    decided by small differences. The official code trains everything at one rate, tuned per data set
-    (``hyperparams_sa.py``: 0.4 for Fashion-MNIST, 1.0 for Mice Protein); ``attention_lr=None`` reproduces
-    that single rate with ``lr``. ``scores_path_[t]`` holds the attention weights before pick t.
+    Attributes
+    ----------
+    ranking_ : ndarray of shape (k,)
+        The selected features in pick order.
+    scores_path_ : ndarray of shape (k, d)
+        The attention weights ``s(a, S)`` of the unselected features just before each pick (selected ones
+        ``-inf``).
+    attention_gaps_ : ndarray of shape (k,)
+        At each pick, the relative gap between the two largest attention weights, ``(s_(1) - s_(2)) / s_(1)``
+        (:func:`~fscore.features._neural.top_two_gap`): how clearly the winner won. A gap near 0 means the pick
+        was decided by noise, not by training.
+    pick_steps_ : list of int
+        The training steps at which the picks happened.
+    seed_, classes_, device_
+        As :class:`~fscore.features._neural.NeuralSelector`.
+
+    References
+    ----------
+    T. Yasuda, M. Bateni, L. Chen, M. Fahrbach, G. Fu, V. Mirrokni, "Sequential Attention for Feature
+    Selection", ICLR 2023 (arXiv:2209.14881), Algorithm 1, Sec. 2 and 4; the official code,
+    ``google-research/sequential_attention/sequential_attention.py``.
     """
 
     def __init__(self, k: int = 10, hidden=(67,), epochs: int = 20, batch_size: int = 256, lr: float = 1e-3,
@@ -224,6 +256,11 @@ class SequentialAttentionNet(PhasedSelector):
         module.all_selected = bool(module.selected.all())
         module.reset_logits()
 
+    def _select(self, X, y):
+        picks = super()._select(X, y)
+        self.attention_gaps_ = np.array([top_two_gap(weights) for weights in self.scores_path_])
+        return picks
+
 
 
 class _BatchAttentionMLP(nn.Module):
@@ -246,14 +283,37 @@ class _BatchAttentionMLP(nn.Module):
 
 
 class OneShotAttentionNet(NeuralSelector):
-    """One-shot attention "LLY" (Liao, Latty & Yang, IJCNN 2021), as the paper's baseline (Yasuda et al., Sec. 4).
+    """One-shot attention "LLY" (Liao, Latty & Yang, IJCNN 2021), the baseline of Yasuda et al. (ICLR 2023, Sec. 4).
 
-    An attention network (``attention_hidden`` layers, leaky ReLU 0.2) maps each example to ``d``
-    logits; their batch average goes through a softmax to give one weight per feature, which multiplies
-    the inputs of the MLP; both train together. The ``k`` features with the largest weight, averaged over
-    the training set, are selected at once: the ranking never learns that a feature is redundant given
-    those already chosen. ``attention_`` holds the final weights. ``attention_lr`` (default: ``lr``, as
-    in the official code) is the Adam learning rate of the attention network.
+    An attention network maps each example to ``d`` logits; their batch average goes through a softmax to give
+    one weight per feature, which multiplies the inputs of the MLP; both train together. The ``k`` features with
+    the largest weight, averaged over the training set, are selected at once: the ranking never learns that a
+    feature is redundant given those already chosen.
+
+    Parameters
+    ----------
+    k, hidden, epochs, batch_size, lr, random_state, device
+        As :class:`~fscore.features._neural.NeuralSelector`.
+    attention_hidden : tuple of int, default=(128, 64)
+        Hidden layers of the attention network (leaky ReLU 0.2 on every layer, its output too, as the official
+        ``LiaoLattyYangMask``: Dense 128, 64, d).
+    attention_lr : float or None, default=None
+        Adam learning rate of the attention network; ``None``: ``lr``, as in the official code.
+
+    Attributes
+    ----------
+    ranking_ : ndarray of shape (k,)
+        The ``k`` features with the largest weight, largest first.
+    attention_ : ndarray of shape (d,)
+        The final softmax weights, averaged over the training set.
+    seed_, classes_, device_
+        As :class:`~fscore.features._neural.NeuralSelector`.
+
+    References
+    ----------
+    Y. Liao, R. Latty, B. Yang, "Feature selection using batch-wise attenuation and feature mask
+    normalization", IJCNN 2021. Yasuda et al., ICLR 2023, Sec. 4 (the baseline "LLY"); the official code,
+    ``google-research/sequential_attention/benchmarks/liao_latty_yang.py``.
     """
 
     def __init__(self, k: int = 10, hidden=(67,), epochs: int = 20, batch_size: int = 256, lr: float = 1e-3,

@@ -16,8 +16,26 @@ def fit_subsets(X, y, subsets, *, hidden=(67,), epochs=20, batch_size=128, lr=1e
                 desc=None):
     """Train one fresh MLP per feature subset (all of the same size), side by side.
 
-    Returns ``(model, select)`` where ``select(X)`` turns a data matrix into the copies' standardised
-    ``(M, n, k)`` inputs. ``y`` must already be integer codes ``0..C-1``.
+    Parameters
+    ----------
+    X : array-like of shape (n, d)
+        Training data; each copy sees its subset's columns, z-scored with the training statistics.
+    y : ndarray of shape (n,)
+        Integer class codes ``0..C-1`` (:func:`fscore.nn.encode_labels`).
+    subsets : sequence of sequences of int
+        ``M`` feature subsets, all of the same, non-zero size.
+    hidden, epochs, batch_size, lr, seed, device
+        The MLP and its training (:class:`fscore.nn.MLP`, :func:`fscore.nn.train`); ``seed`` fixes the
+        initialisation of every copy and the batch order.
+    desc : str, optional
+        A progress bar's label.
+
+    Returns
+    -------
+    model : fscore.nn.MLP
+        The ``M`` trained copies.
+    select : callable
+        ``select(A)`` turns a data matrix into the copies' standardised ``(M, n, k)`` inputs.
     """
     try:
         subsets = np.asarray(subsets, dtype=np.int64)
@@ -43,10 +61,34 @@ def fit_subsets(X, y, subsets, *, hidden=(67,), epochs=20, batch_size=128, lr=1e
 def evaluate_subsets(X_train, y_train, X_test, y_test, subsets, return_correct: bool = False, **training):
     """The paper's protocol: retrain the MLP on each subset alone, return each one's test accuracy.
 
-    Subsets of different sizes are trained in one batch per size. Keyword arguments go to
-    :func:`fit_subsets` (``hidden``, ``epochs``, ``batch_size``, ``lr``, ``seed``, ``device``).
-    ``return_correct=True`` also returns the ``(len(subsets), n_test)`` boolean matrix of which test
-    examples each retrained network classifies correctly (for paired comparisons between subsets).
+    Yasuda et al. (ICLR 2023, Sec. 4): select, then train the same MLP again from scratch on the selected
+    features only and report its test accuracy. Subsets of different sizes are trained in one batch per size.
+
+    Parameters
+    ----------
+    X_train, y_train : array-like of shape (n, d) and (n,)
+        Training data and labels (any labels; they are encoded here).
+    X_test, y_test : array-like of shape (m, d) and (m,)
+        Test data; every test label must occur in ``y_train``.
+    subsets : sequence of sequences of int
+        Feature subsets, each of distinct indices in ``[0, d)``; sizes may differ.
+    return_correct : bool, default=False
+        Also return which test examples each retrained network classifies correctly (for paired comparisons,
+        :func:`fscore.stats.paired_difference`).
+    **training
+        Passed to :func:`fit_subsets`: ``hidden``, ``epochs``, ``batch_size``, ``lr``, ``seed``, ``device``.
+
+    Returns
+    -------
+    accuracy : ndarray of shape (len(subsets),)
+    correct : ndarray of bool, shape (len(subsets), m)
+        Only with ``return_correct=True``.
+
+    Raises
+    ------
+    ValueError
+        For an empty list, a subset that is empty, out of range or repeats an index, or test labels unseen in
+        training.
     """
     _, (codes_train, codes_test) = encode_labels(y_train, y_test)
     subsets = [np.asarray(s, dtype=np.int64) for s in subsets]
@@ -69,6 +111,20 @@ def evaluate_subsets(X_train, y_train, X_test, y_test, subsets, return_correct: 
 
 
 def evaluate_subset(X_train, y_train, X_test, y_test, features, **training) -> float:
-    """Test accuracy of the MLP retrained on ``features`` only (Yasuda et al., ICLR 2023, Sec. 4)."""
+    """Test accuracy of the MLP retrained on ``features`` only (Yasuda et al., ICLR 2023, Sec. 4).
+
+    Parameters
+    ----------
+    X_train, y_train, X_test, y_test
+        As :func:`evaluate_subsets`.
+    features : sequence of int
+        One feature subset.
+    **training
+        As :func:`evaluate_subsets`.
+
+    Returns
+    -------
+    float
+    """
     return float(evaluate_subsets(X_train, y_train, X_test, y_test, [features], **training)[0])
 

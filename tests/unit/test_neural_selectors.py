@@ -14,6 +14,7 @@ from sklearn.pipeline import Pipeline
 from fscore.features import (ForwardSelectionNet, GroupLassoNet, OMPNet, OneShotAttentionNet, RandomSubset,
                              SequentialAttentionNet, SequentialLassoNet)
 from fscore.features import pick_steps
+from fscore.features._neural import top_two_gap
 from fscore.features.attention import SCHEDULES
 from fscore.features import evaluate_subsets, fit_subsets
 from fscore.nn import MLP, ensemble_loss, n_steps, train
@@ -90,6 +91,33 @@ def test_official_schedule_picks_first_from_untrained_logits_and_paper_schedule_
     assert spread(official.scores_path_[0]) < 1e-3  # the N(0, 1e-10) initial noise only
     assert spread(paper.scores_path_[0]) > 0.1
     assert paper.ranking_[0] in INFORMATIVE
+
+
+@pytest.mark.parametrize("scores,gap", [([0.5, 0.3, 0.2], 0.4),  # (0.5 - 0.3) / 0.5
+                                        ([0.2, -np.inf, 0.5, 0.3], 0.4),  # selected features (-inf) are out
+                                        ([0.25, 0.5, 0.25], 0.5),
+                                        ([0.3, 0.3], 0.0),  # a tie
+                                        ([-np.inf, 0.7], 1.0),  # one candidate left: nothing to beat
+                                        ([0.0, 0.0], 0.0)])
+def test_top_two_gap_by_hand(scores, gap):
+    assert top_two_gap(scores) == pytest.approx(gap, rel=1e-12, abs=1e-15)
+
+
+def test_top_two_gap_needs_a_candidate():
+    with pytest.raises(ValueError, match="already selected"):
+        top_two_gap([-np.inf, -np.inf])
+
+
+def test_attention_gaps_record_how_clearly_each_pick_won(problem):
+    X, y = problem
+    official = SequentialAttentionNet(k=3, schedule="official", random_state=0, **FAST).fit(X, y)
+    paper = SequentialAttentionNet(k=3, schedule="paper", random_state=0, **FAST).fit(X, y)
+    for sa in (official, paper):
+        assert sa.attention_gaps_.shape == (3,)
+        assert np.all((sa.attention_gaps_ >= 0) & (sa.attention_gaps_ <= 1))
+        assert sa.attention_gaps_.tolist() == [top_two_gap(w) for w in sa.scores_path_]
+    assert official.attention_gaps_[0] < 1e-3  # untrained logits: a pick decided by the initial noise
+    assert paper.attention_gaps_[0] > 1e-2  # a phase of training first: a clear winner
 
 
 # ------------------------------------------------------------------------------ every selector finds them
