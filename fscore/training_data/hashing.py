@@ -28,6 +28,8 @@ from itertools import chain
 import numpy as np
 import scipy.sparse as sp
 
+from fscore.validation import check_documents
+
 TOKEN_PATTERN = re.compile(r"\w+|[^\w\s]+")  # nltk.tokenize.WordPunctTokenizer's pattern
 MODES = ("parity", "fast")
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -108,13 +110,13 @@ class HashedNgrams:
 
     def pairs(self, texts):
         """``(document, bucket)`` of every n-gram of ``texts``, as two int64 arrays (the sparse form of ``h``)."""
-        rows, cols = self._rows(list(texts))
+        rows, cols = self._rows(list(check_documents(texts)))
         self._cache.trim()
         return rows, cols
 
     def transform(self, texts) -> sp.csr_matrix:
         """Count matrix ``h(x)`` of every document, shape ``(len(texts), num_buckets)``, int64."""
-        texts = list(texts)
+        texts = list(check_documents(texts))
         rows, cols = self.pairs(texts)
         data = np.ones(len(cols), dtype=np.int64)
         matrix = sp.csr_matrix((data, (rows, cols)), shape=(len(texts), self.num_buckets), dtype=np.int64)

@@ -16,6 +16,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from fscore.training_data.hashing import tokenize
+from fscore.validation import check_documents
 
 BOS = "<s>"
 
@@ -23,7 +24,7 @@ BOS = "<s>"
 def build_vocabulary(texts) -> dict[str, int]:
     """Token ids over every token of ``texts`` (id 0 is the start-of-document token)."""
     vocabulary = {BOS: 0}
-    for text in texts:
+    for text in check_documents(texts):
         for token in tokenize(text):
             vocabulary.setdefault(token, len(vocabulary))
     return vocabulary
@@ -49,7 +50,8 @@ class BigramLM(BaseEstimator):
         return ids[:-1][keep], ids[1:][keep]
 
     def fit(self, texts):
-        texts = list(texts)
+        """Count the bigrams of ``texts`` (an iterable of documents)."""
+        texts = list(check_documents(texts))
         if not texts:
             raise ValueError("no documents to train the language model on")
         V = len(self.vocabulary)
@@ -65,7 +67,7 @@ class BigramLM(BaseEstimator):
         """Mean negative log-likelihood per token of ``texts`` (nats)."""
         check_is_fitted(self, "pair_keys_")
         V = len(self.vocabulary)
-        prev, cur = self._pairs(list(texts))
+        prev, cur = self._pairs(list(check_documents(texts)))
         keys = prev * V + cur
         at = np.minimum(np.searchsorted(self.pair_keys_, keys), len(self.pair_keys_) - 1)
         pair = np.where(self.pair_keys_[at] == keys, self.pair_counts_[at], 0)

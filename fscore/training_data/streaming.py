@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -24,10 +25,13 @@ from sklearn.utils import check_random_state
 from fscore.training_data.dsir import DSIR, batches
 from fscore.training_data.resampling import gumbel_top_k, gumbel_top_k_per_target
 from fscore.progress import progress
+from fscore.validation import check_documents
 
 
 def check_shards(shards) -> list[Path]:
-    """The shard paths, each an existing file; a clear error otherwise."""
+    """The shard paths, each an existing file; a clear error otherwise. A single path is one shard."""
+    if isinstance(shards, (str, bytes, os.PathLike)):
+        shards = [shards]  # not its characters
     shards = [Path(s) for s in shards]
     if not shards:
         raise ValueError("no shards given: the pool is empty")
@@ -54,7 +58,7 @@ def write_pool(texts, folder, n_docs: int, n_shards: int, random_state=None) -> 
 
     A pool of any size from a small corpus (benchmarks, tests); memory stays that of ``texts``.
     """
-    texts = list(texts)
+    texts = list(check_documents(texts))
     if not texts:
         raise ValueError("no documents to draw the pool from")
     rng, folder = check_random_state(random_state), Path(folder)

@@ -14,7 +14,9 @@ from fscore import validation
 from fscore.datasets import make_sparse_regression
 from fscore.features import (OMP, BestSubset, ForwardRegression, LinearSequentialAttention, OneShotAttention,
                              SequentialLasso, best_subset)
-from fscore.training_data import DSIR, HeuristicClassification, RandomSelection, resampling
+from fscore.training_data import (DSIR, BigramLM, HashedNgrams, HeuristicClassification, RandomSelection,
+                                  build_vocabulary, resampling, write_pool)
+from fscore.training_data.streaming import check_shards
 
 REGRESSION = [OMP, ForwardRegression, SequentialLasso, LinearSequentialAttention, OneShotAttention, BestSubset]
 GREEDY = [OMP, ForwardRegression, SequentialLasso]
@@ -266,8 +268,12 @@ def fitted_dsir():
     lambda: HeuristicClassification(num_buckets=64, min_length=1).fit(DOCS[:2], DOCS).select("the cat sat", 1),
     lambda: HeuristicClassification(num_buckets=64, min_length=1).fit(DOCS[:2], DOCS).score_samples("the cat"),
     lambda: RandomSelection(min_length=1).select("the cat sat", 1),
+    lambda: HashedNgrams(num_buckets=64).transform("the cat sat"),
+    lambda: BigramLM(build_vocabulary(DOCS)).fit("the cat sat"),
+    lambda: build_vocabulary("the cat sat"),
+    lambda: write_pool("the cat sat", "/nonexistent", 2, 1),
 ], ids=["count", "fit target", "fit raw", "select", "score_samples bytes", "HC fit target", "HC fit raw",
-        "HC select", "HC score_samples", "random"])
+        "HC select", "HC score_samples", "random", "featuriser", "bigram LM", "vocabulary", "pool"])
 def test_a_single_string_is_not_a_corpus(call):
     with pytest.raises(ValueError, match=ONE_STRING):
         call()
@@ -278,6 +284,14 @@ def test_documents_must_be_iterable_and_strings():
         DSIR(num_buckets=64).count(42)
     with pytest.raises(TypeError, match="a document must be a string, got int"):
         DSIR(num_buckets=64).count(["fine", 3])
+
+
+def test_a_single_shard_path_is_one_shard(tmp_path):
+    shard = tmp_path / "pool.jsonl"
+    shard.write_text('{"text": "a b"}\n')
+    assert check_shards(str(shard)) == [shard] == check_shards(shard)
+    with pytest.raises(FileNotFoundError, match="1 shard"):
+        check_shards(str(tmp_path / "missing.jsonl"))
 
 
 def test_a_stream_is_still_accepted():
