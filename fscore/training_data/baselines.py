@@ -21,7 +21,17 @@ from fscore.validation import check_documents
 
 
 class RandomSelection(BaseEstimator):
-    """``k`` documents uniformly without replacement among those of at least ``min_length`` tokens."""
+    """Random selection: ``k`` documents uniformly without replacement among those of at least ``min_length`` tokens.
+
+    Parameters
+    ----------
+    min_length : int, default 100
+        Shorter documents are never selected (DSIR's length filter, so that every method sees the same pool).
+
+    References
+    ----------
+    Xie et al., NeurIPS 2023, Sec. 5: the "random selection" baseline.
+    """
 
     def __init__(self, min_length: int = 100):
         self.min_length = min_length
@@ -34,7 +44,28 @@ class RandomSelection(BaseEstimator):
 
 
 class HeuristicClassification(BaseEstimator):
-    """Keep the documents a logistic regression on hashed n-grams scores as most target-like."""
+    """Heuristic classification: keep the documents a logistic regression on hashed n-grams finds most target-like.
+
+    Parameters
+    ----------
+    num_buckets, ngrams, mode : as :class:`~fscore.training_data.dsir.DSIR`
+        The hashed n-gram features, the same as DSIR's.
+    min_length : int, default 100
+        Shorter documents are never selected.
+    C : float, default 1.0
+        Inverse strength of the logistic regression's l2 penalty (scikit-learn's ``C``).
+
+    Attributes
+    ----------
+    featurizer_ : HashedNgrams
+    classifier_ : sklearn.pipeline.Pipeline
+        Row normalisation, then a class-balanced logistic regression, target (1) against raw (0).
+
+    References
+    ----------
+    Xie et al., NeurIPS 2023, Sec. 5 ("heuristic classification", the filter of GPT-3, Brown et al. 2020, and of
+    The Pile, Gao et al. 2020).
+    """
 
     def __init__(self, num_buckets: int = 10000, ngrams: int = 2, mode: str = "parity", min_length: int = 100,
                  C: float = 1.0):

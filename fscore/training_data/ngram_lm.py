@@ -31,7 +31,30 @@ def build_vocabulary(texts) -> dict[str, int]:
 
 
 class BigramLM(BaseEstimator):
-    """Interpolated absolute-discounting bigram model over a fixed ``vocabulary``."""
+    """Interpolated absolute-discounting bigram model over a fixed ``vocabulary`` (the module's formula).
+
+    Parameters
+    ----------
+    vocabulary : dict of str to int
+        Token ids from :func:`build_vocabulary` over every text the model will see, so that models trained on
+        different selections are comparable.
+    discount : float, default 0.75
+        ``D``, subtracted from every seen bigram's count and given to the unigram back-off.
+
+    Attributes
+    ----------
+    pair_keys_, pair_counts_ : ndarray
+        The distinct bigrams seen (as ``previous * V + current``) and their counts.
+    context_counts_, followers_ : ndarray of shape (V,)
+        ``c(v)``, the count of each token as a context, and ``N1+(v .)``, its number of distinct followers.
+    unigram_ : ndarray of shape (V,)
+        ``P1``, the add-one unigram distribution (0 for the start token).
+
+    References
+    ----------
+    Ney, Essen & Kneser, "On structuring probabilistic dependences in stochastic language modelling",
+    Computer Speech and Language 8 (1994).
+    """
 
     def __init__(self, vocabulary: dict, discount: float = 0.75):
         self.vocabulary = vocabulary
