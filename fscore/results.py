@@ -9,7 +9,8 @@ Two kinds of file live under ``results/`` (``FSCORE_RESULTS`` moves every scale 
      "complete": true,                     # false while the chapter is still running (or if it stopped)
      "versions": {"fscore": ..., "torch": ..., "python": ..., "platform": ...},
      "claims": [{"id", "sentence", "measured", "op", "threshold", "expect": "holds" | "fails", "holds",
-                 "paper", "source", "paper_seen": "paper" | "repository" | "third-party" | null, "note"}]}
+                 "paper", "source", "paper_seen": "paper" | "repository" | "third-party" | null, "note",
+                 "unit": null | "points" | "%" | "<any short unit, e.g. s>"}]}
 
 ``results/benchmarks/<name>.json`` — the ratios a ``benchmarks/`` script measured (:func:`write_benchmark`)::
 
@@ -18,7 +19,10 @@ Two kinds of file live under ``results/`` (``FSCORE_RESULTS`` moves every scale 
 
 A paper's number beside ours says how it was seen (:data:`SEEN`): in the paper's own text, in the authors'
 repository, or only in a third-party copy, which is *unverified* and counted apart from the verified ones.
-Files written before the schema field existed (schema 1) are read with the missing fields filled in.
+A claim's ``unit`` says how the tables show its measured, threshold and paper values (:data:`UNITS`): a fraction
+as percentage points or a percentage, or any other unit written after the number; without one they show three
+significant figures. Files written before the schema field existed (schema 1), or before ``unit`` (an optional
+field of schema 2), are read with the missing fields filled in.
 """
 from __future__ import annotations
 
@@ -45,6 +49,10 @@ FAILING = (FAILS, UNEXPECTEDLY_HOLDS)
 SEEN = {"paper": "the paper's own text", "repository": "the authors' repository",
         "third-party": "a third-party copy (unverified)"}
 VERIFIED = ("paper", "repository")
+
+#: Units that rescale a claim's numbers in the tables (a fraction shown x 100); any other short string is appended.
+UNITS = {"points": "a difference of two fractions, shown in percentage points (0.05 -> 5 points)",
+         "%": "a fraction, shown as a percentage (0.9 -> 90%)"}
 
 #: Which way a benchmark ratio is good.
 BETTER = ("lower", "higher")
@@ -111,6 +119,7 @@ def _upgrade(data: dict, path: Path) -> dict:
         claim.setdefault("paper_seen", None)
         claim.setdefault("note", None)
         claim.setdefault("expect", "holds")
+        claim.setdefault("unit", None)
     data["schema"] = SCHEMA
     return data
 
@@ -141,6 +150,14 @@ def check_paper_source(paper, source, seen) -> None:
         raise ValueError("a paper value needs its source: the table, figure or section, or the repository path")
     if seen not in SEEN:
         raise ValueError(f"paper_seen must be one of {sorted(SEEN)} (how the paper's number was seen), got {seen!r}")
+
+
+def check_unit(unit) -> None:
+    """A claim's unit is None, one of :data:`UNITS`, or a short label written after the number (``"s"``)."""
+    if unit is None or unit in UNITS:
+        return
+    if not isinstance(unit, str) or not unit.strip() or len(unit) > 20:
+        raise ValueError(f"unit must be None, one of {sorted(UNITS)} or a short label such as 's', got {unit!r}")
 
 
 # ------------------------------------------------------------------------------------- benchmarks

@@ -14,12 +14,20 @@ A figure is numbered when it has a caption and a name, e.g. a code cell's metada
 ``{"mystnb": {"figure": {"name": "fig-ch07-kl", "caption": "..."}}}``; the text refers to it with
 ``{numref}`fig-ch07-kl```.
 
+Before any notebook runs, it sets ``FSCORE_PROGRESS=0`` and ``TQDM_DISABLE=1`` in the environment the kernels
+inherit (unless already set): progress bars, the book's own (:mod:`fscore.progress`) and those of other packages
+(tqdm), belong in interactive runs, not in the rendered pages.
+
 The browser tests (``tests/browser``) check that no page logs a console error and that no script,
 style or font comes from outside the built site.
 """
 from __future__ import annotations
 
+import os
 import re
+
+#: The environment of every notebook a book build executes: no progress bars on stderr.
+QUIET = {"FSCORE_PROGRESS": "0", "TQDM_DISABLE": "1"}
 
 #: A chapter's file name: ``chNN_name``, NN its number in the book's plan.
 CHAPTER_FILE = re.compile(r"(?:^|/)ch(\d+)_[^/]*$")
@@ -68,6 +76,8 @@ def number_by_chapter(app, env):
 
 
 def setup(app):
+    for name, value in QUIET.items():
+        os.environ.setdefault(name, value)
     app.connect("html-page-context", clean_scripts, priority=900)
     app.connect("env-get-updated", number_by_chapter, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

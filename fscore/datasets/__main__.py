@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from fscore.datasets import REGISTRY, DatasetNotFound, info
+from fscore.datasets import REGISTRY, ChecksumMismatch, DatasetNotFound, info
 
 
 def main(argv=None) -> int:
@@ -35,6 +35,10 @@ def main(argv=None) -> int:
             print(f"{name}: verified at {dataset.fetch()}")
         except DatasetNotFound as error:
             print(f"{name}: {error}", file=sys.stderr)
+            failed += 1
+        except ChecksumMismatch as error:  # present but not the data the book was checked with
+            print(f"{name}: {error}" + (f"\n{name}: {dataset.fetch_hint}" if dataset.fetch_hint else ""),
+                  file=sys.stderr)
             failed += 1
     return 1 if failed else 0
 

@@ -2,8 +2,10 @@
 
 Every page loads without console errors, every image is present and decodes, internal links resolve,
 the sidebar reaches every page of the table of contents, math typesets from the vendored MathJax, and
-no script, style or font comes from outside the built site. Screenshots of the first page and of a
-chapter page are kept in ``_build/artifacts/``.
+no script, style or font comes from outside the built site. No page shows stderr output or a path of the
+machine that built it. The layout holds: at 1,400 px no table is wider than its container and every claims
+table shows its status column; at phone width (400 px) the page does not scroll sideways and each claims
+table fits the screen. Screenshots of the first page and of a chapter page are kept in ``_build/artifacts/``.
 """
 from __future__ import annotations
 
@@ -57,11 +59,11 @@ def browser():
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    binary = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome", "chrome"))), None)
     driver_path = shutil.which("chromedriver")
     if not binary or not driver_path:
-        pytest.fail("the browser tests need Debian's chromium and chromium-driver: run `make system-packages` "
-                    "(scripts/system-packages installs them)")
+        pytest.fail("the browser tests need Debian's chromium and chromium-driver: run `make test-packages` "
+                    "(`scripts/system-packages test` installs them), or put chromium and chromedriver on the PATH")
     profile = tempfile.mkdtemp(prefix="fscore-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = binary
@@ -186,7 +188,103 @@ def test_screenshots_of_the_first_page_and_a_chapter(site, browser):
         assert (ARTIFACTS / name).stat().st_size > 10_000, f"{name} looks empty"
 
 
+# ------------------------------------------------------------------------------------ layout
+def claims_pages() -> list[str]:
+    return [p for p in pages() if 'class="table fscore-claims"' in (HTML / p).read_text(encoding="utf-8")]
+
+
+@pytest.fixture
+def viewport(browser):
+    """Set the viewport's width (CSS pixels; ``mobile`` for a phone), and put the desktop window back after."""
+    def set_width(width: int, mobile: bool = False):
+        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": mobile})
+    yield set_width
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+TABLES_WIDER_THAN_CONTAINER = """
+const main = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+const limit = main.getBoundingClientRect().right + 1;
+return Array.from(main.querySelectorAll('table')).filter(t => t.offsetParent !== null).map(t => {
+  const box = t.getBoundingClientRect(), parent = t.parentElement.getBoundingClientRect();
+  const cls = t.className || t.parentElement.className || t.tagName;
+  return (box.width > parent.width + 1 || box.right > limit)
+      ? `${cls}: ${Math.round(box.width)} px in ${Math.round(parent.width)} px` : null;
+}).filter(x => x);
+"""
+
+STATUS_VISIBLE = """
+const width = document.documentElement.clientWidth;
+const visible = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.left >= -1
+                       && r.right <= width + 1 && getComputedStyle(e).visibility !== 'hidden'; };
+return Array.from(document.querySelectorAll('table.fscore-claims')).map((t, i) => {
+  const rows = Array.from(t.querySelectorAll('tbody tr:not(.fscore-group)'));
+  const cells = rows.map(r => r.querySelector('td[data-label="Status"]'));
+  const head = t.querySelector('th.fscore-col-status');
+  const problems = [];
+  if (!head || head.textContent.trim() !== 'Status') problems.push('no Status column');
+  if (!rows.length) problems.push('no claims');
+  cells.forEach((c, j) => { if (!c || !visible(c) || !c.textContent.trim()) problems.push(`row ${j + 1}: status not visible`); });
+  return problems.length ? `table ${i + 1}: ${problems.join(', ')}` : null;
+}).filter(x => x);
+"""
+
+
+def test_every_chapter_ends_with_a_claims_table(site):
+    have = set(claims_pages())
+    missing = [n.stem for n in notebooks() if n.relative_to(ROOT).with_suffix(".html").as_posix() not in have]
+    assert not missing, f"no claims table rendered in {missing}"
+
+
+def test_at_1400_px_no_table_is_wider_than_its_container_and_claims_show_their_status(site, browser, viewport):
+    viewport(1400)
+    wide, hidden = {}, {}
+    for page in pages():
+        load(browser, site + page, settle=0)
+        if problems := browser.execute_script(TABLES_WIDER_THAN_CONTAINER):
+            wide[page] = problems
+        if problems := browser.execute_script(STATUS_VISIBLE):
+            hidden[page] = problems
+    assert not wide, f"tables wider than their container at 1,400 px: {wide}"
+    assert not hidden, f"claims tables without a visible status: {hidden}"
+
+
+def test_at_phone_width_pages_do_not_scroll_sideways_and_claims_tables_fit(site, browser, viewport):
+    viewport(400, mobile=True)
+    sideways, problems = {}, {}
+    for page in claims_pages() + ["index.html"]:
+        load(browser, site + page, settle=0)
+        overflow = browser.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
+        if overflow > 1:
+            sideways[page] = f"{overflow} px"
+        found = browser.execute_script(STATUS_VISIBLE) + [
+            p for p in browser.execute_script(TABLES_WIDER_THAN_CONTAINER) if "fscore" in p]
+        if found:
+            problems[page] = found
+    assert not sideways, f"pages that scroll sideways at 400 px: {sideways}"
+    assert not problems, f"claims tables that do not fit a phone: {problems}"
+
+
 # ------------------------------------------------------------------- static checks of the HTML
+#: Paths of the machine that built the book; none belongs in a page.
+MACHINE_PATHS = re.compile(r"/work/|/root/|/home/|/tmp/|/Users/|site-packages|[A-Z]:\\Users")
+
+
+def test_no_page_shows_stderr_or_a_path_of_the_build_machine(site):
+    stderr, paths = {}, {}
+    for page in pages():
+        text = (HTML / page).read_text(encoding="utf-8")
+        if "output stderr" in text:
+            stderr[page] = text.count('class="output stderr"')
+        found = sorted({text[max(0, m.start() - 40): m.end() + 40].replace("\n", " ")
+                        for m in MACHINE_PATHS.finditer(text)})
+        if found:
+            paths[page] = found[:5]
+    assert not stderr, f"pages with stderr output (warnings, progress bars): {stderr}"
+    assert not paths, f"pages showing paths of the build machine: {paths}"
+
 class Links(HTMLParser):
     """The href/src targets of a page, and which of them load scripts, styles, fonts or images."""
 

@@ -1,11 +1,17 @@
-"""The book builds from the executed chapters with warnings as errors, and a failing notebook fails the build."""
+"""The book builds from the executed chapters with warnings as errors, and a failing notebook fails the build.
+
+Also in the checkout itself, as ``make book`` builds it, after the suite (and the tools a reader uses) have left
+their files in it: only the pages of the toc are pages.
+"""
+import contextlib
 import json
+import shutil
 import subprocess
 
 import pytest
 import yaml
 
-from tests.book_tools import HTML, JUPYTER_BOOK, ROOT, build_book, notebooks
+from tests.book_tools import CHECKOUT_BUILD, HTML, JUPYTER_BOOK, ROOT, build_book, build_checkout, notebooks
 
 
 def tiny_notebook(source: str) -> dict:
@@ -19,10 +25,11 @@ def tiny_book(folder, chapters, raise_on_error=True):
     """A two-page book with the project's own execution settings."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["sphinx"]["config"]["nb_execution_raise_on_error"] = raise_on_error
-    for key in ("html_static_path", "mathjax_path"):  # the vendored assets are not part of a tiny book
+    for key in ("html_static_path", "mathjax_path", "html_css_files"):  # the book's assets are not in a tiny book
         config["sphinx"]["config"].pop(key, None)
     config.get("html", {}).pop("favicon", None)
     (folder / "_config.yml").write_text(yaml.safe_dump(config))
+    shutil.copy(ROOT / "references.bib", folder / "references.bib")  # the bibliography the configuration names
     (folder / "intro.md").write_text("# Tiny book\n")
     (folder / "_toc.yml").write_text(yaml.safe_dump({"format": "jb-book", "root": "intro",
                                                      "chapters": [{"file": name} for name in chapters]}))
@@ -65,3 +72,59 @@ def test_the_book_builds_from_the_executed_chapters(test_book):
     for notebook in notebooks():
         page = HTML / notebook.relative_to(ROOT).with_suffix(".html")
         assert page.is_file() and "Reproduction checks" in page.read_text()
+
+
+#: Files that tools leave in a checkout, none of them a page: pytest's cache, an editor's or a tool's hidden
+#: folder, Jupyter's checkpoints, a stray note in the build folder.
+STRAYS = {
+    ".pytest_cache/README.md": "# pytest cache directory #\n",
+    ".stray-tool/foo.md": "# not a page\n",
+    "chapters/.hidden/notes.md": "# not a page either\n",
+    "chapters/part9_appendix/.ipynb_checkpoints/dashboard-checkpoint.ipynb": json.dumps(tiny_notebook("1")),
+    "_build/stray.md": "# a build's leftovers\n",
+}
+
+
+@contextlib.contextmanager
+def strays():
+    """Plant the stray files in the real checkout (never overwriting one), and remove exactly what was planted."""
+    made_files, made_dirs = [], []
+    try:
+        for relative, text in STRAYS.items():
+            path = ROOT / relative
+            missing_dirs = [p for p in reversed(path.parents) if not p.exists()]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made_dirs += missing_dirs
+            if not path.exists():
+                path.write_text(text)
+                made_files.append(path)
+        yield
+    finally:
+        for path in made_files:
+            path.unlink(missing_ok=True)
+        for folder in reversed(made_dirs):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+
+
+@pytest.mark.book
+def test_the_checkout_itself_builds_whatever_files_lie_around(executed):
+    """`make test` then `make book` (or the reverse) in one checkout: jupyter-book reads only the toc's pages.
+
+    The real ``jupyter-book build .`` with the book's flags in the checkout's root, after the suite has run (results,
+    executed notebooks, the test book) and with the planted strays; the executed chapters come from a jupyter-cache.
+    """
+    for notebook in notebooks():
+        executed(notebook)
+    with strays():
+        done = build_checkout()
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log[-5000:]
+    assert "WARNING" not in log and "Executing notebook" not in log, log[-5000:]
+    html = CHECKOUT_BUILD / "_build" / "html"
+    for notebook in notebooks():
+        page = html / notebook.relative_to(ROOT).with_suffix(".html")
+        assert page.is_file() and 'class="table fscore-claims"' in page.read_text(), \
+            f"{page} lacks its executed reproduction checks"
+    built = {p.relative_to(html).as_posix() for p in html.rglob("*.html")}
+    assert not [p for p in built if p.startswith((".", "_build", "chapters/.")) or "/." in p or "README" in p]

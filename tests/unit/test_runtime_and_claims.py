@@ -6,7 +6,8 @@ import torch
 
 import fscore
 from fscore import results
-from fscore.claims import ClaimFailed, claims_table
+from fscore.claims import (ClaimFailed, ClaimsReport, claims_html, claims_table, device_label, display_row,
+                           format_number, threshold_text)
 
 
 @pytest.fixture
@@ -105,7 +106,9 @@ def test_table_shows_the_committed_full_run(run, tmp_path, monkeypatch):
     run.claim("a", "s", measured=0.9, threshold=0.5, paper=0.98, source="Table 1", paper_seen="third-party")
     run.report()
     table = claims_table(run)
-    assert table.loc[0, "full run"] == "0.99 (holds)" and table.loc[0, "paper"] == "0.98 (unverified)"
+    assert table.loc[0, "full run"] == "0.99" and table.loc[0, "full status"] == results.HOLDS
+    assert table.loc[0, "paper"] == "0.98 (unverified)" and not table.loc[0, "paper verified"]
+    assert table.attrs["full run"] == "GPU (H100), 2026-01-01, 60 s"
 
 
 def test_a_paper_value_names_its_source_and_how_it_was_seen(run):
@@ -160,3 +163,78 @@ def test_package_import_graph_has_no_cycle():
 
     for module in graph:
         visit(module, [])
+
+
+# ------------------------------------------------------------------------------ the claims table
+@pytest.mark.parametrize("value, unit, text", [
+    (0.14717, None, "0.147"), (0.14717, "points", "14.7 points"), (0.01, "points", "1 point"),
+    (0.9, "%", "90%"), (1.0, None, "1"), (0.0, None, "0"), (-0.0139, None, "-0.0139"), (23.377, None, "23.4"),
+    (468.98, "s", "469 s"), (60000, None, "60,000"), (3.865e-12, None, "3.87×10⁻¹²"), (1e-9, None, "1×10⁻⁹"),
+    (float("nan"), None, "nan"), (None, None, "—")])
+def test_numbers_are_rounded_to_what_they_mean(value, unit, text):
+    assert format_number(value, unit) == text
+
+
+def test_thresholds_have_three_significant_figures_and_the_claims_unit():
+    assert threshold_text(">=", 0.03362998797496806, "points") == "≥ 3.36 points"
+    assert threshold_text("<=", 1e-9) == "≤ 1×10⁻⁹"
+    assert threshold_text("==", 1.0) == "= 1"
+
+
+def test_a_unit_is_recorded_and_a_bad_one_refused(run, tmp_path):
+    run.claim("gap", "at least 5 points better", measured=0.147, threshold=0.05, unit="points")
+    with pytest.raises(ValueError, match="unit must be"):
+        run.claim("bad", "s", measured=1, threshold=1, unit="")
+    run.report()
+    data = json.loads((tmp_path / "quick" / "ch99_test.json").read_text())
+    assert data["claims"][0]["unit"] == "points"
+    assert claims_table(run).loc[0, "this run"] == "14.7 points"
+
+
+def test_device_labels_name_the_device():
+    assert device_label("cpu:x86_64 x2") == "CPU (x86_64, 2 cores)"
+    assert device_label("cuda:NVIDIA H200") == "GPU (NVIDIA H200)"
+    assert device_label(None) == "unknown device"
+
+
+def claim_dict(**kw):
+    base = {"id": "acc", "sentence": "SA is at least as accurate as LLY", "measured": 0.8451, "op": ">=",
+            "threshold": 0.8, "paper": 0.854, "source": "Table 2 (as quoted by a third party)",
+            "paper_seen": "third-party", "expect": "holds", "holds": True, "note": "the paper's table is unread",
+            "unit": None}
+    return {**base, **kw}
+
+
+def test_the_html_table_leads_with_the_sentence_and_shows_everything_untruncated():
+    long_source = "Yasuda et al. (ICLR 2023), Table 2: " + "a very long source description " * 6
+    row = display_row(claim_dict(source=long_source), claim_dict(measured=0.85, note="full-scale caveat"))
+    page = claims_html([row])
+    cells = page.split("<td")[1:]
+    assert "SA is at least as accurate as LLY" in cells[0] and cells[0].index("SA is") < cells[0].index("acc</code>")
+    assert long_source in page and "the paper&#x27;s table is unread" in page and "Full run: full-scale caveat" in page
+    assert '<em class="fscore-unverified"' in page and "0.854 (unverified)" in page
+    assert [c.split('data-label="')[1].split('"')[0] for c in cells] == [
+        "Claim", "Source", "Paper", "Full run", "This run", "Threshold", "Status"]
+    assert "..." not in page
+
+
+def test_every_status_word_comes_from_results_and_failures_are_bold():
+    rows = [display_row(claim_dict(id="a", holds=True), None),
+            display_row(claim_dict(id="b", holds=False), None),
+            display_row(claim_dict(id="c", holds=False, expect="fails"), None),
+            display_row(claim_dict(id="d", holds=True, expect="fails"), None)]
+    assert [r["status"] for r in rows] == [results.HOLDS, results.FAILS, results.NOT_REPRODUCED,
+                                           results.UNEXPECTEDLY_HOLDS]
+    page = claims_html(rows)
+    assert page.count('class="claim-fails"') == 2
+    assert '<strong class="fscore-status fscore-status-fails">FAILS</strong>' in page
+    assert ">does not reproduce (documented)</span>" in page
+
+
+def test_the_report_has_html_and_text_and_leaves_out_the_full_column_at_full_scale(tmp_path, monkeypatch):
+    monkeypatch.setenv("FSCORE_RESULTS", str(tmp_path))
+    full = fscore.start("ch99_full", scale="full", seed=0)
+    full.claim("a", "one is one", measured=1, threshold=1, op="==")
+    shown = ClaimsReport(claims_table(full))
+    assert "Full run" not in shown._repr_html_() and "This run (full)" in shown._repr_html_()
+    assert repr(shown).startswith("Reproduction checks — 1 claim: 1 holds.")
