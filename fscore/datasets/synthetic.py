@@ -69,6 +69,39 @@ def make_redundant_regression(n_samples: int = 300, n_copies: int = 3, n_noise: 
     return X, y, roles
 
 
+def make_regression_on_design(X, n_samples: int | None = None, n_features: int | None = None,
+                              n_informative: int = 5, noise: float = 0.5, random_state=None):
+    """A sparse linear target on a real design: a random block of ``X`` and ``y = Z w + noise``.
+
+    ``n_samples`` rows of ``X`` are drawn without replacement (all when ``None``), then ``n_features``
+    columns among those that are not constant on the drawn rows (all of them when ``None``). ``Z`` is that
+    block with standardised columns (mean 0, variance 1); ``w`` has ``n_informative`` non-zero entries at
+    random positions, with random signs and magnitudes in [1, 2]; the noise is Gaussian with standard
+    deviation ``noise`` times that of the signal ``Z w``. The design keeps its real correlations; only the
+    response is generated, so the true support is known.
+
+    Returns ``X_block, y, w, support``: the block in ``X``'s own units, the target, ``w`` (for standardised
+    columns) and the sorted support.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    rng = check_random_state(random_state)
+    rows = np.sort(rng.choice(len(X), n_samples, replace=False)) if n_samples is not None else np.arange(len(X))
+    varying = np.flatnonzero(np.ptp(X[rows], axis=0) > 0)
+    n_features = len(varying) if n_features is None else n_features
+    if not 1 <= n_features <= len(varying):
+        raise ValueError(f"n_features={n_features} is out of range: the drawn rows have {len(varying)} "
+                         f"non-constant columns")
+    check_k(n_informative, n_features, "n_informative")
+    block = X[np.ix_(rows, np.sort(rng.choice(varying, n_features, replace=False)))]
+    Z = (block - block.mean(axis=0)) / block.std(axis=0)
+    support = np.sort(rng.choice(n_features, n_informative, replace=False))
+    w = np.zeros(n_features)
+    w[support] = rng.choice([-1.0, 1.0], n_informative) * rng.uniform(1.0, 2.0, n_informative)
+    signal = Z @ w
+    y = signal + noise * signal.std() * rng.standard_normal(len(rows))
+    return block, y, w, support
+
+
 def make_madelon(n_samples: int = 2600, n_features: int = 500, n_informative: int = 5, n_redundant: int = 15,
                  flip_y: float = 0.01, random_state=None):
     """Guyon's Madelon problem (NIPS 2003 feature selection challenge) via scikit-learn's generator.

@@ -3,13 +3,17 @@ import itertools
 import numpy as np
 import pytest
 import torch
-from sklearn.linear_model import LinearRegression, OrthogonalMatchingPursuit
+from sklearn.feature_selection import r_regression
+from sklearn.linear_model import LinearRegression, OrthogonalMatchingPursuit, Ridge
 from sklearn.pipeline import make_pipeline
 
-from fscore.datasets import make_redundant_regression, make_sparse_regression
+from fscore.datasets import (load_khan, load_musk, make_redundant_regression, make_regression_on_design,
+                             make_sparse_regression)
 from fscore.features import (OMP, BestSubset, ForwardRegression, LinearSequentialAttention, OneShotAttention,
                              SequentialLasso, best_subset, explained_variance, greedy_bounds)
-from fscore.features.attention import attention_mask
+from fscore.features._linear import center_and_normalize
+from fscore.features._neural import top_two_gap
+from fscore.features.attention import AttentionTieError, AttentionTieWarning, _RidgeGivenAttention, attention_mask
 
 SELECTORS = [OMP, ForwardRegression, SequentialLasso, LinearSequentialAttention, OneShotAttention, BestSubset]
 
@@ -62,12 +66,100 @@ def test_sequential_lasso_admits_exactly_omps_next_feature(seed):
     assert all(len(a) == 1 for a in lasso.admitted_)
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_linear_sequential_attention_is_omp(seed):
+def clear_instances():
+    """Designs on which OMP's two best scores differ by more than 1e-3 (relative) at every step."""
+    for seed in range(4):
+        yield f"gaussian-{seed}", problem(seed, d=20, k=5, rho=0.6)[:2], 5
+    for name, X, n, d in [("musk", load_musk()[0], 200, 80), ("khan", load_khan()[0], None, 300)]:
+        for seed in (0, 2):
+            yield f"{name}-{seed}", make_regression_on_design(X, n, d, 8, random_state=seed)[:2], 8
+
+
+@pytest.mark.parametrize("name, data, k", list(clear_instances()), ids=lambda v: v if isinstance(v, str) else "")
+def test_linear_sequential_attention_is_omp_where_omps_gaps_are_clear(name, data, k):
+    X, y = data
+    omp = OMP(k=k).fit(X, y)
+    assert min(map(top_two_gap, omp.scores_path_)) > 1e-3, "the instance must have clear gaps"
+    sa = LinearSequentialAttention(k=k).fit(X, y)
+    assert sa.ranking_.tolist() == omp.ranking_.tolist()
+    # the gaps are recorded, and the attention has concentrated at every pick
+    assert sa.attention_path_.shape == (k, X.shape[1]) and np.allclose(sa.attention_path_.sum(axis=1), 1.0)
+    assert sa.attention_gaps_.tolist() == [top_two_gap(weights) for weights in sa.attention_path_]
+    assert sa.attention_gaps_.shape == (k,) and sa.attention_path_.max(axis=1).min() > 1 - 1e-6
+
+
+def test_attention_concentrates_from_uniform_on_omps_pick():
+    X, y, *_ = problem(1, d=20, k=5, rho=0.6)
+    sa = LinearSequentialAttention(k=1, trace=True).fit(X, y)
+    trace = sa.attention_trace_[0]
+    winner = OMP(k=1).fit(X, y).ranking_[0]
+    np.testing.assert_allclose(trace[0], 1 / 20)  # a phase starts from uniform attention
+    assert np.all(np.diff(trace[:, winner]) > 0) and trace[-1, winner] > 1 - 1e-9
+    assert sa.n_iter_[0] == len(trace) - 1 >= 2
+
+
+@pytest.mark.parametrize("n, d", [(200, 12), (8, 12)])  # the two ways of solving: m <= n and n < m
+def test_coefficients_in_closed_form_are_the_ridge_fit_and_the_gradient_is_exact(n, d):
+    rng = np.random.default_rng(0)
+    Z, r, *_ = center_and_normalize(rng.standard_normal((n, d)), rng.standard_normal(n))
+    s, l2 = rng.dirichlet(np.ones(d)), 3.0
+    q, gain = _RidgeGivenAttention(Z, r, l2)(s)
+    ridge = Ridge(alpha=l2, fit_intercept=False, solver="cholesky").fit(Z * s, r)
+    loss = 0.5 * np.sum((r - (Z * s) @ ridge.coef_) ** 2) + 0.5 * l2 * ridge.coef_ @ ridge.coef_
+    assert gain == pytest.approx(0.5 * r @ r - loss, rel=1e-10)
+    h = 1e-6
+    for j in range(d):  # d gain / d s_j = s_j q_j^2 / l2 (central differences)
+        e = np.zeros(d)
+        e[j] = h
+        numeric = (_RidgeGivenAttention(Z, r, l2)(s + e)[1] - _RidgeGivenAttention(Z, r, l2)(s - e)[1]) / (2 * h)
+        assert numeric == pytest.approx(s[j] * q[j] ** 2 / l2, rel=1e-5, abs=1e-12)
+
+
+@pytest.mark.parametrize("position", [0, 5, 12])
+def test_a_duplicated_column_is_an_exact_tie_and_the_guard_says_so(position):
+    X, y, *_ = problem(0)
+    first = OMP(k=1).fit(X, y).ranking_[0]
+    X = np.insert(X, position, X[:, first], axis=1)  # a copy of OMP's first pick
+    with pytest.raises(AttentionTieError, match=r"pick 1 .* relative gap of 0\.00e\+00, below gap_tol=0\.001"):
+        LinearSequentialAttention(k=2).fit(X, y)
+    with pytest.warns(AttentionTieWarning, match="not decided by training"):
+        sa = LinearSequentialAttention(k=2, on_tie="warn").fit(X, y)
+    copies = sorted([position, first + (first >= position)])
+    assert sa.ranking_[0] == copies[0] and sa.attention_gaps_[0] == 0.0 and sa.attention_gaps_[1] > 1e-3
+    assert sa.attention_path_[0, copies[0]] == sa.attention_path_[0, copies[1]] == pytest.approx(0.5)
+
+
+def test_sequential_attention_stops_early_when_the_design_runs_out_of_rank():
+    X, y, *_ = problem(0, d=4, k=2)
+    X = np.column_stack([X, X[:, 0] + X[:, 1]])
+    with pytest.warns(RuntimeWarning, match="stopped after 4 of k=5 picks"):
+        sa = LinearSequentialAttention(k=5).fit(X, y)
+    assert sa.n_features_selected_ == 4 and np.linalg.matrix_rank(X[:, sa.ranking_]) == 4
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_one_shot_attention_ranks_by_correlation(seed):
     X, y, *_ = problem(seed, d=20, k=5, rho=0.6)
-    sa = LinearSequentialAttention(k=5).fit(X, y)
-    assert sa.ranking_.tolist() == OMP(k=5).fit(X, y).ranking_.tolist()
-    assert sa.attention_path_.shape == (5, 20) and np.allclose(sa.attention_path_[1].sum(), 1.0)
+    corr = np.abs(r_regression(X, y))
+    top = np.sort(corr)[::-1][:9]
+    assert np.min(-np.diff(top) / top[:-1]) > 1e-3, "the instance must have clear gaps"
+    assert OneShotAttention(k=8).fit(X, y).ranking_.tolist() == np.argsort(-corr)[:8].tolist()
+
+
+def test_joint_adam_training_runs_its_budget():
+    X, y, *_ = problem(0, d=20, k=5, rho=0.6)
+    sa = LinearSequentialAttention(k=3, optimizer="adam", steps=40, on_tie="warn", trace=True).fit(X, y)
+    assert len(sa.ranking_) == 3 and sa.n_iter_.tolist() == [40, 40, 40] and sa.attention_trace_[0].shape == (40, 20)
+
+
+@pytest.mark.parametrize("params, message", [({"on_tie": "ignore"}, "on_tie must be"), ({"gap_tol": 1.0}, "gap_tol"),
+                                             ({"optimizer": "lbfgs"}, "optimizer must be"), ({"l2": 0.0}, "l2 > 0"),
+                                             ({"steps": 0}, "steps must be")])
+def test_bad_attention_parameters_are_clear_errors(params, message):
+    X, y, *_ = problem(0)
+    with pytest.raises(ValueError, match=message):
+        LinearSequentialAttention(k=2, **params).fit(X, y)
+
 
 
 def test_attention_turns_the_l2_penalty_into_the_squared_two_thirds_quasi_norm():
