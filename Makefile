@@ -47,6 +47,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) "$(TORCH)"
 	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q --no-deps "pytorch-ood==0.4.0"  # Chapter 14's parity test (see pyproject.toml)
 	touch $@
 
 setup: $(SETUP)
