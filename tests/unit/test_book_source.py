@@ -179,3 +179,24 @@ def test_the_sidebar_numbers_each_chapter_as_its_heading_and_the_plan_do():
         notebook = ROOT / f"{entry['file']}.ipynb"
         assert notebook_title(notebook).startswith(f"{number}. "), \
             f"{notebook.name}: the heading must be '# {number}. ...', got {notebook_title(notebook)!r}"
+
+
+def toc_chapter_numbers() -> set[int]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    names = [Path(entry["file"]).name for part in toc["parts"] for entry in part["chapters"]]
+    return {int(match[1]) for name in names if (match := re.match(r"ch(\d+)_", name))}
+
+
+def test_the_intro_and_the_course_outline_say_which_chapters_are_written():
+    """The intro's table (written / coming) and the course outline's marks agree with the toc."""
+    written, coming = set(), set()
+    for row in (ROOT / "chapters" / "intro.md").read_text().splitlines():
+        cells = [cell.strip() for cell in row.strip().strip("|").split("|")]
+        if row.startswith("|") and len(cells) == 3 and not set("".join(cells)) <= set("-:"):
+            written |= {int(n) for n in re.findall(r"(?:^|; )(\d+)\. ", cells[1])}
+            coming |= {int(n) for n in re.findall(r"(?:^|; )(\d+)\. ", cells[2])}
+    assert written == toc_chapter_numbers(), "the intro's 'written' column must list exactly the chapters of _toc.yml"
+    assert not coming & written and written | coming == set(range(19)), "the intro must list every planned chapter once"
+    outline = (ROOT / "chapters" / "part9_appendix" / "course_outline.md").read_text()
+    marked = {int(n) for n in re.findall(r"^\| ✓ \| (\d+)\. ", outline, flags=re.M)}
+    assert marked == toc_chapter_numbers(), "the course outline's ✓ marks must be exactly the chapters of _toc.yml"
