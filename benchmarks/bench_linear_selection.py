@@ -69,7 +69,7 @@ def main():
         ratios[f"OMP n={n} d={d} k={k}: fscore / scikit-learn"] = ours_t / ref_t
         print(f"{n:>6} {d:>6} {k:>4} {ours_t:>10.4f} {ref_t:>10.4f} {ours_t / ref_t:>7.2f} {str(same):>11}")
 
-    print("\nSequential Attention (one training run) vs greedy selection refitting every candidate at every pick")
+    print("\nSequential Attention (k phases, attention trained to concentration) vs greedy refitting every candidate")
     print(f"{'n':>6} {'d':>6} {'k':>4} {'SA s':>9} {'greedy s':>9} {'ratio':>7} {'SA = OMP':>9} {'SA = greedy':>12}")
     for n, d, k in [(500, 50, 5), (1000, 100, 10), (2000, 200, 10)]:
         X, y, *_ = make_sparse_regression(n, d, k, correlation=0.5, noise=0.5, random_state=1)

@@ -180,7 +180,7 @@ def train_attention(Z: np.ndarray, r: np.ndarray, l2: float, steps: int = 500, t
     q, gain = ridge(weights)
     path, n_iter, step = [weights], 0, 1.0
     while n_iter < steps:
-        pull = weights * q**2  # l2 * (-dF/ds): how much more of r each candidate would explain
+        pull = weights * q**2  # l2 * (-dPhi/ds): how much more of r each candidate would explain
         if not pull.max() > 0:  # every candidate is orthogonal to the residual: nothing to train
             break
         while True:
