@@ -1,4 +1,5 @@
 import json
+import os
 
 import numpy as np
 import pytest
@@ -238,3 +239,33 @@ def test_the_report_has_html_and_text_and_leaves_out_the_full_column_at_full_sca
     shown = ClaimsReport(claims_table(full))
     assert "Full run" not in shown._repr_html_() and "This run (full)" in shown._repr_html_()
     assert repr(shown).startswith("Reproduction checks — 1 claim: 1 holds.")
+
+
+# ------------------------------------------------------------------------- progress bars, by environment
+@pytest.mark.parametrize("fscore_progress, tqdm_disable, drawn", [
+    (None, None, True), ("0", None, False), ("1", "1", True), (None, "1", False), (None, "0", True), ("off", None, False)])
+def test_progress_bars_are_decided_by_the_environment(monkeypatch, capsys, fscore_progress, tqdm_disable, drawn):
+    from fscore.progress import enabled, progress
+
+    for name, value in (("FSCORE_PROGRESS", fscore_progress), ("TQDM_DISABLE", tqdm_disable)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    assert enabled() is drawn
+    assert list(progress(range(3), desc="steps", mininterval=0)) == [0, 1, 2]
+    assert ("steps" in capsys.readouterr().err) is drawn
+
+
+def test_a_book_build_runs_its_notebooks_without_progress_bars(monkeypatch):
+    from fscore import sphinx_html
+
+    monkeypatch.delenv("FSCORE_PROGRESS", raising=False)
+    monkeypatch.setenv("TQDM_DISABLE", "")
+
+    class App:
+        def connect(self, *args, **kwargs):
+            pass
+
+    sphinx_html.setup(App())
+    assert os.environ["FSCORE_PROGRESS"] == "0" and os.environ["TQDM_DISABLE"] == ""  # set ones are kept
