@@ -61,10 +61,14 @@ def check_k(k, n_available: int | None = None, name: str = "k", what: str = "fea
 
 
 def _relative_spread(values: np.ndarray) -> np.ndarray:
-    """``ptp / max|.|`` of each column (or of a vector), computed without overflow at any scale; 0 for all-zero."""
-    scale = np.max(np.abs(values), axis=0)
-    scaled = values / np.where(scale > 0, scale, 1.0)
-    return np.ptp(scaled, axis=0)
+    """``ptp / max|.|`` of each column (or of a vector), without a copy and without overflow; 0 for all-zero.
+
+    A spread too large to represent comes out as ``inf`` (certainly not constant).
+    """
+    high, low = np.max(values, axis=0), np.min(values, axis=0)
+    scale = np.maximum(high, -low)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return (high - low) / np.where(scale > 0, scale, 1.0)
 
 
 def _numeric_target(y) -> np.ndarray:
@@ -157,32 +161,26 @@ def check_no_constant_columns(X: np.ndarray, tol: float = RELATIVE_SPREAD) -> No
         raise ValueError(f"X has {bad.size} constant column(s) (indices {shown}); drop them before selecting")
 
 
-def check_target_correlated(X: np.ndarray, y: np.ndarray) -> None:
-    """Refuse a target that is uncorrelated with every column of ``X`` (to float precision).
+def check_target_correlated(correlations: np.ndarray) -> None:
+    """Refuse a target that is uncorrelated with every feature (to float precision).
 
     Every linear score of the book (``|x_j^T r|``, an attention gradient, a LASSO entry, a subset's
     ``R^2``) is then zero for every feature, so any pick would be decided by rounding. The test is
-    ``max_j |corr(x_j, y)| <= sqrt(eps)`` (about ``1.5e-8``), scale-free like the others.
+    ``max_j |corr(x_j, y)| <= sqrt(eps)`` (about ``1.5e-8``). The linear selectors call it on the correlations
+    they compute anyway when they standardise (:func:`fscore.features._linear.center_and_normalize`), so it
+    costs one matrix-vector product and no copy of ``X``.
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
-        A finite design without constant columns (:func:`check_no_constant_columns`).
-    y : ndarray of shape (n_samples,)
-        A finite, non-constant target (:func:`check_regression_target`).
+    correlations : ndarray of shape (n_features,)
+        ``corr(x_j, y)`` for every feature.
 
     Raises
     ------
     ValueError
         Giving the largest absolute correlation.
     """
-    def standardised(values):
-        values = values / np.max(np.abs(values), axis=0)
-        values = values - values.mean(axis=0)
-        return values / np.linalg.norm(values, axis=0)
-
-    largest = float(np.max(np.abs(standardised(np.asarray(X, dtype=np.float64)).T
-                                  @ standardised(np.asarray(y, dtype=np.float64)))))
+    largest = float(np.max(np.abs(correlations))) if np.size(correlations) else 0.0
     if largest <= np.sqrt(np.finfo(np.float64).eps):
         raise ValueError(f"y is uncorrelated with every feature (largest |correlation| {largest:.1e}): a linear "
                          f"selector has nothing to score, and any pick would be decided by rounding")
@@ -202,8 +200,9 @@ def validate_selector_data(estimator, X, y, task: str = "regression", min_sample
     X : array-like of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
     task : {"regression", "classification"}, default="regression"
-        Regression: ``X`` and ``y`` float64, ``y`` numeric, not constant (:func:`check_regression_target`)
-        and correlated with at least one feature (:func:`check_target_correlated`). Classification: ``X``
+        Regression: ``X`` and ``y`` float64, ``y`` numeric and not constant (:func:`check_regression_target`;
+        the linear selectors also refuse a target uncorrelated with every feature, :func:`check_target_correlated`,
+        when they standardise). Classification: ``X``
         float32, ``y`` labels with at least two classes (:func:`check_classification_target`).
     min_samples : int, default=2
 
@@ -221,8 +220,6 @@ def validate_selector_data(estimator, X, y, task: str = "regression", min_sample
                          ensure_min_samples=min_samples)
     y = check_regression_target(y) if regression else check_classification_target(y)
     check_no_constant_columns(X)
-    if regression:
-        check_target_correlated(X, y)
     return X, y
 
 
@@ -238,14 +235,13 @@ def check_regression_data(X, y, min_samples: int = 2):
     Returns
     -------
     X, y : ndarray of float64
-        Finite, 2-D ``X`` without constant columns, and a numeric, non-constant ``y`` correlated with a column.
+        Finite, 2-D ``X`` without constant columns, and a numeric, non-constant ``y``.
     """
     if y is not None:
         y = _numeric_target(y)
     X, y = check_X_y(X, y, dtype=np.float64, y_numeric=True, ensure_min_samples=min_samples)
     y = check_regression_target(y)
     check_no_constant_columns(X)
-    check_target_correlated(X, y)
     return X, y
 
 

@@ -10,6 +10,8 @@ import warnings
 
 import numpy as np
 
+from fscore.validation import check_target_correlated
+
 #: Machine epsilon, scikit-learn's threshold for a dependent atom and a vanishing residual in its OMP
 #: (``min_float`` in ``sklearn/linear_model/_omp.py``, ``_cholesky_omp`` and ``_gram_omp``).
 EPS = np.finfo(np.float64).eps
@@ -33,18 +35,22 @@ def center_and_normalize(X: np.ndarray, y: np.ndarray):
     that before the first pick it is ``|corr(x_j, y)|``). The columns and the target are divided by
     :func:`column_scale` before their means and norms are taken, so ``Z`` and ``yc`` are the same for
     ``X`` and ``c X`` (and ``y`` and ``c y``) at any scale ``c``, from ``1e-200`` to ``1e200`` (``X_norm``
-    may overflow to ``inf`` at extreme scales; ``Z`` does not).
+    may overflow to ``inf`` at extreme scales; ``Z`` does not). A target uncorrelated with every column is
+    refused (:func:`fscore.validation.check_target_correlated`).
     """
     scale = column_scale(X)
-    Xs = X / scale
-    mean = Xs.mean(axis=0)
-    Xc = Xs - mean
-    norm = np.linalg.norm(Xc, axis=0)
+    Z = X / scale  # the one copy of X; the rest is in place
+    mean = Z.mean(axis=0)
+    Z -= mean
+    norm = np.linalg.norm(Z, axis=0)
+    Z /= norm
     y_scale = column_scale(y)
     ys = y / y_scale
     yc = ys - ys.mean()
+    yc /= np.linalg.norm(yc)
+    check_target_correlated(Z.T @ yc)
     with np.errstate(over="ignore"):
-        return Xc / norm, yc / np.linalg.norm(yc), mean * scale, norm * scale, float(ys.mean() * y_scale)
+        return Z, yc, mean * scale, norm * scale, float(ys.mean() * y_scale)
 
 
 class DependentColumn(np.linalg.LinAlgError):
