@@ -30,7 +30,7 @@ def check_embeddings(Z, name: str = "Z") -> torch.Tensor:
 
     Raises ``ValueError`` for a 1-D (or 3-D...) input, non-finite entries, or fewer embeddings (rows) than
     dimensions (columns): with ``n < D`` every score here is capped by ``n`` and measures the sample, not the
-    representation (the paper scores 25,600 embeddings of at most 8,192 dimensions).
+    representation (reimplementations following the paper score 25,600 embeddings).
     """
     Z = Z.detach() if isinstance(Z, torch.Tensor) else torch.as_tensor(np.asarray(Z, dtype=np.float64))
     if Z.dim() != 2:
@@ -80,7 +80,8 @@ def default_rtol(Z) -> float:
 def rankme_from_singular_values(s, eps: float = EPSILON) -> float:
     """RankMe from singular values ``s`` (Garrido et al., ICML 2023, Eq. 1): ``exp`` of the entropy of ``p``.
 
-    ``p_k = s_k / sum(s) + eps``. The zero matrix has no normalised spectrum; its RankMe is 0, its rank.
+    ``p_k = s_k / sum(s) + eps``, with ``0 log 0 = 0`` (only reachable with ``eps = 0``). The zero matrix has no
+    normalised spectrum; its RankMe is 0, its rank.
     """
     s = np.asarray(s, dtype=np.float64)
     if s.ndim != 1 or s.size == 0 or not np.all(np.isfinite(s)) or np.any(s < 0):
@@ -90,6 +91,7 @@ def rankme_from_singular_values(s, eps: float = EPSILON) -> float:
     if s.sum() == 0:
         return 0.0
     p = s / s.sum() + eps
+    p = p[p > 0]
     return float(np.exp(-np.sum(p * np.log(p))))
 
 

@@ -66,9 +66,9 @@ class SSLRun:
 
     @property
     def setting(self) -> str:
-        """The loss's hyperparameters as a short label (``tau=0.1``, ``25/25/1``)."""
+        """The loss's hyperparameters as a short label (``T=0.1`` for SimCLR's temperature, ``25/25/1``)."""
         if self.method == "simclr":
-            return f"tau={self.temperature:g}"
+            return f"T={self.temperature:g}"
         return f"{self.invariance:g}/{self.variance:g}/{self.covariance:g}"
 
 

@@ -138,7 +138,7 @@ def vicreg_loss(z1: torch.Tensor, z2: torch.Tensor, invariance: float = 25.0, va
     """VICReg's loss ``lambda * s + mu * (v(Z) + v(Z')) + nu * (c(Z) + c(Z'))`` (Bardes et al., 2022, Eq. 6).
 
     The paper's weights are ``lambda = mu = 25`` and ``nu = 1``. ``variance = 0`` removes the term that prevents
-    complete collapse; ``covariance = 0`` the one that prevents dimensional collapse (Sec. 4.5 of the paper).
+    complete collapse; ``covariance = 0`` the one that prevents dimensional collapse (the paper's ablations).
     """
     if min(invariance, variance, covariance) < 0:
         raise ValueError(f"VICReg's weights must be non-negative, got {invariance}, {variance}, {covariance}")
@@ -209,7 +209,8 @@ def train_ssl(model: JointEmbedding, images: torch.Tensor, loss, augment: ImageA
     def views_loss(m, xb, _):
         value = loss(m(augment(xb, generator)), m(augment(xb, generator)))
         if not torch.isfinite(value):
-            raise FloatingPointError(f"the self-supervised loss is {float(value)}: the run diverged (lower lr)")
+            raise FloatingPointError(f"the self-supervised loss is {float(value.detach())}: the run diverged "
+                                     "(lower lr)")
         return value
 
     unlabelled = torch.zeros(images.shape[0], dtype=torch.long, device=images.device)

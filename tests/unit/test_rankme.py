@@ -77,6 +77,7 @@ def test_eps_is_the_papers_constant_and_zero_matrix_has_rank_zero():
     p = s / s.sum()
     assert rankme_from_singular_values(s, eps=0) == pytest.approx(np.exp(-np.sum(p * np.log(p))))
     assert rankme_from_singular_values(s) != rankme_from_singular_values(s, eps=0)
+    assert rankme_from_singular_values([5.0, 0.0, 0.0], eps=0) == 1.0  # 0 log 0 = 0: exactly one direction
     assert rankme(np.zeros((5, 3))) == 0.0
     assert numerical_rank(np.zeros((5, 3))) == 0
 
@@ -145,7 +146,7 @@ def test_ssl_run_declares_its_expected_collapse():
     assert SSLRun("vicreg", 1e-3, 8, variance=0.0).collapse == "complete"
     assert SSLRun("vicreg", 1e-3, 8, covariance=0.0).collapse == "dimensional"
     assert SSLRun("vicreg", 1e-3, 8).collapse == "none" and SSLRun("simclr", 1e-3, 8).collapse == "none"
-    assert SSLRun("simclr", 1e-3, 8, temperature=0.2).setting == "tau=0.2"
+    assert SSLRun("simclr", 1e-3, 8, temperature=0.2).setting == "T=0.2"
     assert SSLRun("vicreg", 1e-3, 8).setting == "25/25/1"
     with pytest.raises(ValueError, match="method"):
         SSLRun("byol", 1e-3, 8)

@@ -41,7 +41,8 @@ def test_vicreg_terms_follow_the_paper():
     s, v, c = vicreg_terms(z1, z1)
     assert s.item() == 0.0
     assert v.item() == 0.0  # every standard deviation is about 2 > 1: the hinge is off
-    assert c.item() < 0.2  # independent dimensions: small off-diagonal covariances
+    # independent dimensions: each off-diagonal covariance is noise of variance 16/511, about 0.19 in all
+    assert c.item() < 0.5
     collapsed = torch.ones(512, 4)
     s, v, c = vicreg_terms(collapsed, collapsed)
     assert v.item() == pytest.approx(2 * (1 - math.sqrt(1e-4)), rel=1e-6)  # both views, every dimension at std 0
