@@ -45,13 +45,19 @@ class Run:
         claims.report(self)
 
 
-def start(chapter: str, scale: str | None = None, seed: int = 0, device: str | None = None) -> Run:
-    """Set up a chapter's run and print the scale, device and seed it runs with."""
+def start(chapter: str, scale: str | None = None, seed: int = 0, device: str | None = None,
+          threads: int | None = None) -> Run:
+    """Set up a chapter's run and print the scale, device and seed it runs with.
+
+    ``threads`` pins torch's CPU threads (default ``FSCORE_THREADS`` or every core). A chapter whose numbers
+    must not depend on the machine pins it: a float reduction split over a different number of threads rounds
+    differently, and a long training run can amplify that into a different result.
+    """
     if not chapter or not isinstance(chapter, str):
         raise ValueError("chapter must be a non-empty name such as 'ch01_linear_selection'")
     scale = check_scale(scale) if scale else default_scale()
     dev = torch.device(device) if device else default_device()
-    threads = set_threads()
+    threads = set_threads(threads)
     rng = seed_everything(seed)
     run = Run(chapter=chapter, scale=scale, seed=int(seed), device=dev, threads=threads, rng=rng)
     print(f"{chapter}: scale={scale}  device={device_description(dev)}  seed={seed}  threads={threads}")
