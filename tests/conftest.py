@@ -14,7 +14,7 @@ def executed():
     """Execute each notebook at most once per session, whichever test asks first.
 
     A notebook that reads the other chapters' results (the dashboard) first has every chapter executed,
-    whatever order the tests run in.
+    whatever order the tests run in. A notebook that fails is not run again: its failure is kept and re-raised.
     """
     cache = {}
 
@@ -22,9 +22,17 @@ def executed():
         if notebook.stem in AFTER_THE_CHAPTERS:
             for other in notebooks():
                 if other.stem not in AFTER_THE_CHAPTERS:
-                    run(other)
+                    try:
+                        run(other)
+                    except AssertionError:  # a failed chapter is reported by its own test; the dashboard shows it
+                        pass
         if notebook not in cache:
-            cache[notebook] = execute(notebook)
+            try:
+                cache[notebook] = execute(notebook)
+            except AssertionError as error:  # a failure too is executed once: every later test re-raises it
+                cache[notebook] = error
+        if isinstance(cache[notebook], AssertionError):
+            raise cache[notebook]
         return cache[notebook]
 
     return run
