@@ -567,7 +567,7 @@ class SequentialAttentionNet(PhasedSelector):
     ----------
     T. Yasuda, M. Bateni, L. Chen, M. Fahrbach, G. Fu, V. Mirrokni, "Sequential Attention for Feature
     Selection", ICLR 2023 (arXiv:2209.14881), Algorithm 1, Sec. 2 and 4; the official code,
-    ``google-research/sequential_attention/sequential_attention.py``.
+    ``sequential_attention/sequential_attention/sequential_attention.py`` in ``google-research/google-research``.
     """
 
     def __init__(self, k: int = 10, hidden=(67,), epochs: int = 20, batch_size: int = 256, lr: float = 1e-3,
@@ -659,7 +659,7 @@ class OneShotAttentionNet(NeuralSelector):
     ----------
     Y. Liao, R. Latty, B. Yang, "Feature selection using batch-wise attenuation and feature mask
     normalization", IJCNN 2021. Yasuda et al., ICLR 2023, Sec. 4 (the baseline "LLY"); the official code,
-    ``google-research/sequential_attention/benchmarks/liao_latty_yang.py``.
+    ``sequential_attention/sequential_attention/benchmarks/liao_latty_yang.py`` in ``google-research/google-research``.
     """
 
     def __init__(self, k: int = 10, hidden=(67,), epochs: int = 20, batch_size: int = 256, lr: float = 1e-3,

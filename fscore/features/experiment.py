@@ -333,7 +333,25 @@ class Protocol:
 
 
 def at_k(results: pd.DataFrame, k: int) -> pd.DataFrame:
-    """Test accuracy at size ``k``: one row a method, one column a seed (random subsets: the mean of the draws)."""
+    """Test accuracy at size ``k``: one row a method, one column a seed (random subsets: the mean of the draws).
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        :attr:`Comparison.results`.
+    k : int
+        One of the sizes the selections were retrained at.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Methods by seeds.
+
+    Raises
+    ------
+    ValueError
+        If no selection was retrained at size ``k``.
+    """
     frame = results[results.k == k]
     if frame.empty:
         raise ValueError(f"no results at k={k}; the sizes retrained are {sorted(results.k.unique())}")
@@ -343,9 +361,26 @@ def at_k(results: pd.DataFrame, k: int) -> pd.DataFrame:
 def correct_matrix(results: pd.DataFrame, method: str, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Which test examples each seed's retrained MLP gets right for ``method`` at size ``k``, and each run's split.
 
-    Returns ``(correct, splits)``: ``correct`` is ``(n_seeds, n_test)`` in seed order, ``splits`` the split of each
-    row, ready for :func:`fscore.stats.paired_difference` (``groups=splits``). Random subsets are not one run a
-    seed and are refused.
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        :attr:`Comparison.results`.
+    method : str
+        A method with one run a seed (random subsets, several draws a seed, are refused).
+    k : int
+        The selection size.
+
+    Returns
+    -------
+    correct : ndarray of bool, shape (n_seeds, n_test)
+        One row a seed, in seed order.
+    splits : ndarray of shape (n_seeds,)
+        The split of each row: ready for :func:`fscore.stats.paired_difference` with ``groups=splits``.
+
+    Raises
+    ------
+    ValueError
+        If there are no results for ``method`` at ``k``, or several runs a seed.
     """
     frame = results[(results.method == method) & (results.k == k)].sort_values("seed", kind="stable")
     if frame.empty:

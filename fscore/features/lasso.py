@@ -89,7 +89,32 @@ class SequentialLassoNet(PhasedSelector):
     Training adds ``penalty * sum_{j not in S} ||W_j||_2``, a group-LASSO penalty on the first-layer
     rows of the unselected features only. After a 10% warm-up, ``k`` equal phases each end with a pick:
     the unselected feature with the largest row norm, whose row is no longer penalised from then on.
-    ``penalty=0.01`` is the official code's ``group_lasso_scale``.
+
+    Parameters
+    ----------
+    k, hidden, epochs, batch_size, lr, random_state, device
+        As :class:`~fscore.features._neural.NeuralSelector`.
+    penalty : float, default=0.01
+        The group-LASSO strength ``lambda`` (the official code's ``group_lasso_scale``).
+
+    Attributes
+    ----------
+    ranking_ : ndarray of shape (k,)
+        The selected features in pick order.
+    scores_path_ : ndarray of shape (k, d)
+        The row norms ``||W_j||`` before each pick (selected features ``-inf``).
+    pick_steps_ : list of int
+        The training steps at which the picks happened.
+    seed_, classes_, device_
+        As :class:`~fscore.features._neural.NeuralSelector`.
+
+    References
+    ----------
+    S. Luo, Z. Chen, "Sequential Lasso cum EBIC for feature selection with ultra-high dimensional feature
+    space", JASA 109 (2014). T. Yasuda, M. Bateni, L. Chen, M. Fahrbach, G. Fu, V. Mirrokni, "Sequential
+    Attention for Feature Selection", ICLR 2023 (arXiv:2209.14881), Sec. 4 (the baseline); the official code,
+    ``sequential_attention/sequential_attention/experiments/models/mlp_seql.py`` in
+    ``google-research/google-research``.
     """
 
     def __init__(self, k: int = 10, hidden=(67,), epochs: int = 20, batch_size: int = 256, lr: float = 1e-3,
@@ -115,7 +140,29 @@ class GroupLassoNet(NeuralSelector):
 
     Train with ``penalty * sum_j ||W_j||_2`` for the whole budget and keep the ``k`` largest row norms.
     (The official code reads the rows once, after the first 10% of training; reading them at the end
-    lets the penalty act for the full budget.) ``row_norms_`` holds the final norms.
+    lets the penalty act for the full budget.)
+
+    Parameters
+    ----------
+    k, hidden, epochs, batch_size, lr, random_state, device
+        As :class:`~fscore.features._neural.NeuralSelector`.
+    penalty : float, default=0.01
+        The group-LASSO strength ``lambda``.
+
+    Attributes
+    ----------
+    ranking_ : ndarray of shape (k,)
+        The ``k`` features with the largest final row norm, largest first.
+    row_norms_ : ndarray of shape (d,)
+        The final norms ``||W_j||`` of the first layer's rows.
+    seed_, classes_, device_
+        As :class:`~fscore.features._neural.NeuralSelector`.
+
+    References
+    ----------
+    M. Yuan, Y. Lin, "Model selection and estimation in regression with grouped variables", JRSS B 68 (2006).
+    T. Yasuda, M. Bateni, L. Chen, M. Fahrbach, G. Fu, V. Mirrokni, "Sequential Attention for Feature
+    Selection", ICLR 2023 (arXiv:2209.14881), Sec. 4 (the baseline).
     """
 
     def __init__(self, k: int = 10, hidden=(67,), epochs: int = 20, batch_size: int = 256, lr: float = 1e-3,

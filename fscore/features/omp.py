@@ -164,7 +164,31 @@ class OMPNet(PhasedSelector):
     network sees no input). The gradient is taken on the whole training set (the official code uses
     the last mini-batch). The first-layer rows of unselected features are held at zero (the official code
     leaves them at their random initialisation, so its gradient is taken at a network that every
-    unselected feature perturbs at once). ``scores_path_[t]`` holds the gradient norms before pick t.
+    unselected feature perturbs at once).
+
+    Parameters
+    ----------
+    k, hidden, epochs, batch_size, lr, random_state, device
+        As :class:`~fscore.features._neural.NeuralSelector`.
+
+    Attributes
+    ----------
+    ranking_ : ndarray of shape (k,)
+        The selected features in pick order.
+    scores_path_ : ndarray of shape (k, d)
+        The gradient norms ``||dL/dW_j||`` before each pick (selected features ``-inf``).
+    pick_steps_ : list of int
+        The training steps at which the picks happened.
+    seed_, classes_, device_
+        As :class:`~fscore.features._neural.NeuralSelector`.
+
+    References
+    ----------
+    Y. C. Pati, R. Rezaiifar, P. S. Krishnaprasad, "Orthogonal matching pursuit", Asilomar 1993 (the linear
+    method). T. Yasuda, M. Bateni, L. Chen, M. Fahrbach, G. Fu, V. Mirrokni, "Sequential Attention for Feature
+    Selection", ICLR 2023 (arXiv:2209.14881), Sec. 4 (neural OMP, a baseline); the official code,
+    ``sequential_attention/sequential_attention/experiments/models/mlp_omp.py`` in
+    ``google-research/google-research``.
     """
 
     def _schedule(self):
@@ -193,8 +217,29 @@ class ForwardSelectionNet(NeuralSelector):
     Step t trains one fresh MLP on ``S + {j}`` for every unselected ``j`` (side by side, see
     :func:`fscore.features.evaluation.fit_subsets`) and adds the ``j`` with the lowest loss on a held-out
     ``validation_fraction`` of the training data. It costs ``k`` trainings of ``d - t`` networks each:
-    the procedure Sequential Attention approximates in one run (Yasuda et al., Sec. 1). ``val_loss_path_[t]``
-    holds the candidates' validation losses (``inf`` for features already selected).
+    the procedure Sequential Attention approximates in one run (Yasuda et al., Sec. 1).
+
+    Parameters
+    ----------
+    k, hidden, epochs, batch_size, lr, random_state, device
+        As :class:`~fscore.features._neural.NeuralSelector`.
+    validation_fraction : float in (0, 1), default=0.25
+        Share of the training data held out (stratified) to compare the candidates' networks.
+
+    Attributes
+    ----------
+    ranking_ : ndarray of shape (k,)
+        The selected features in pick order.
+    val_loss_path_ : ndarray of shape (k, d)
+        The candidates' validation losses at each step (``inf`` for features already selected).
+    seed_, classes_, device_
+        As :class:`~fscore.features._neural.NeuralSelector`.
+
+    References
+    ----------
+    T. Yasuda, M. Bateni, L. Chen, M. Fahrbach, G. Fu, V. Mirrokni, "Sequential Attention for Feature
+    Selection", ICLR 2023 (arXiv:2209.14881), Sec. 1 (Sequential Attention as an efficient implementation of
+    greedy forward selection) and Sec. 4.
     """
 
     def __init__(self, k: int = 10, hidden=(67,), epochs: int = 20, batch_size: int = 256, lr: float = 1e-3,
