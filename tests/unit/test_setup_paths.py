@@ -7,6 +7,7 @@ downloads, refuses a corrupt copy, and when nothing can be had names the data se
 """
 import gzip
 import hashlib
+import re
 import subprocess
 import tomllib
 import urllib.request
@@ -39,10 +40,14 @@ def test_environment_yml_installs_the_project_with_the_cpu_build_of_torch():
 def test_the_readme_gives_the_conda_path_and_the_torch_knob():
     readme = (ROOT / "README.md").read_text()
     for command in ("conda env create -f environment.yml", "python -m fscore.datasets fetch --all",
-                    "bash scripts/fetch-mathjax", "make book PY=python", "TORCH_CPU=1"):
+                    "bash scripts/fetch-mathjax", "make book PY=python", "TORCH_CPU=1",
+                    "pip install --no-deps pytorch-ood==0.4.0"):
         assert command in readme, f"README.md does not say `{command}`"
     makefile = (ROOT / "Makefile").read_text()
     assert "TORCH_CPU" in makefile and "download.pytorch.org/whl/cpu" in makefile
+    # what `make setup` installs beyond the environment's packages, the conda path installs by hand
+    extra = re.findall(r'pip install -q --no-deps "([^"]+)"', makefile)
+    assert all(f"pip install --no-deps {spec}" in readme for spec in extra), extra
 
 
 def test_make_book_installs_no_browser_and_make_test_does():
@@ -122,8 +127,6 @@ def test_without_network_the_data_step_names_what_is_missing_and_the_command(els
 
 
 def test_the_readme_documents_every_fscore_environment_variable():
-    import re
-
     sources = [*(ROOT / "fscore").rglob("*.py"), *(ROOT / "scripts").iterdir(), ROOT / "Makefile"]
     used = {name for path in sources if path.is_file()
             for name in re.findall(r"\bFSCORE_[A-Z_]+[A-Z]\b", path.read_text(errors="ignore"))}
