@@ -191,12 +191,14 @@ def validate_selector_data(estimator, X, y, task: str = "regression", min_sample
 
     scikit-learn's :func:`~sklearn.utils.validation.validate_data` (finite 2-D ``X``, a 1-D ``y`` of the
     same length, at least ``min_samples`` rows; it records ``n_features_in_``), then the target check of
-    the task and :func:`check_no_constant_columns`.
+    the task and :func:`check_no_constant_columns`. With ``estimator=None`` the same checks run through
+    :func:`~sklearn.utils.check_X_y`, for a function outside an estimator (e.g.
+    :func:`~fscore.features.best_subset`).
 
     Parameters
     ----------
-    estimator : BaseEstimator
-        The selector being fitted (``n_features_in_`` and ``feature_names_in_`` are set on it).
+    estimator : BaseEstimator or None
+        The selector being fitted (``n_features_in_`` and ``feature_names_in_`` are set on it), or None.
     X : array-like of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
     task : {"regression", "classification"}, default="regression"
@@ -216,52 +218,11 @@ def validate_selector_data(estimator, X, y, task: str = "regression", min_sample
     regression = task == "regression"
     if regression and y is not None:
         y = _numeric_target(y)  # first, so that string labels get this message and not numpy's
-    X, y = validate_data(estimator, X, y, dtype=np.float64 if regression else np.float32, y_numeric=regression,
-                         ensure_min_samples=min_samples)
+    checks = dict(dtype=np.float64 if regression else np.float32, y_numeric=regression, ensure_min_samples=min_samples)
+    X, y = check_X_y(X, y, **checks) if estimator is None else validate_data(estimator, X, y, **checks)
     y = check_regression_target(y) if regression else check_classification_target(y)
     check_no_constant_columns(X)
     return X, y
-
-
-def check_regression_data(X, y, min_samples: int = 2):
-    """Validate a design and a regression target outside an estimator (e.g. :func:`~fscore.features.best_subset`).
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_features)
-    y : array-like of shape (n_samples,)
-    min_samples : int, default=2
-
-    Returns
-    -------
-    X, y : ndarray of float64
-        Finite, 2-D ``X`` without constant columns, and a numeric, non-constant ``y``.
-    """
-    if y is not None:
-        y = _numeric_target(y)
-    X, y = check_X_y(X, y, dtype=np.float64, y_numeric=True, ensure_min_samples=min_samples)
-    y = check_regression_target(y)
-    check_no_constant_columns(X)
-    return X, y
-
-
-def check_classification_data(X, y, min_samples: int = 2):
-    """Validate a design and class labels outside an estimator.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_features)
-    y : array-like of shape (n_samples,)
-    min_samples : int, default=2
-
-    Returns
-    -------
-    X : ndarray of float32
-    y : ndarray
-        Labels with at least two classes.
-    """
-    X, y = check_X_y(X, y, dtype=np.float32, ensure_min_samples=min_samples)
-    return X, check_classification_target(y)
 
 
 def check_matrix(X, name: str = "X", dtype=np.float64) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 
 from fscore.features._base import FeatureSelector
 from fscore.features._linear import center_and_normalize
-from fscore.validation import check_k, check_regression_data
+from fscore.validation import check_k, validate_selector_data
 
 MAX_SUBSETS = 5_000_000
 
@@ -46,7 +46,7 @@ def best_subset(X, y, k: int, batch: int = 200_000):
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
-        The design: finite, no constant column (:func:`fscore.validation.check_regression_data`).
+        The design: finite, no constant column (:func:`fscore.validation.validate_selector_data`).
     y : array-like of shape (n_samples,)
         A numeric target that is not constant.
     k : int
@@ -61,7 +61,7 @@ def best_subset(X, y, k: int, batch: int = 200_000):
     r2 : float
         Its R^2.
     """
-    X, y = check_regression_data(X, y)
+    X, y = validate_selector_data(None, X, y)
     k = check_k(k, X.shape[1])
     _check_count(X.shape[1], k)
     Z, yc, *_ = center_and_normalize(X, y)
