@@ -12,6 +12,8 @@ is computed depends on how the two sets of numbers were obtained:
   entry (the same seed, the same split) and takes the spread of the differences.
 * :func:`resolution` — the smallest difference a test set can resolve: ``z`` standard errors, and never less
   than one test example (``1 / n``).
+* :func:`margin_over_spread` — a mean paired margin in units of the larger seed-to-seed spread (Chapter 11);
+  :func:`relative_drop` — the share of a score lost.
 
 Every function refuses input from which the quantity cannot be computed (empty, mismatched shapes, a single
 value, NaN) with an error that says so, rather than returning NaN.
@@ -211,3 +213,29 @@ def resolution(se: float, n_examples: int, z: float = 2.0) -> float:
     if not z > 0:
         raise ValueError(f"z must be positive, got {z!r}")
     return max(z * se, 1 / int(n_examples))
+
+
+def margin_over_spread(a, b) -> float:
+    """How many seed-to-seed spreads separate two methods: ``mean(a - b) / max(sd(a), sd(b))``.
+
+    ``a`` and ``b`` are paired by seed; ``sd`` is the sample standard deviation over seeds. Above 1, the mean
+    margin is larger than either method's spread across seeds. A zero spread gives ``+-inf`` (or 0 for no margin).
+    """
+    a, b = _finite(a, "a"), _finite(b, "b")
+    if a.shape != b.shape or a.ndim != 1 or len(a) < 2:
+        raise ValueError(f"need two paired 1-D arrays of at least 2 seeds, got shapes {a.shape} and {b.shape}")
+    margin = float(np.mean(a - b))
+    spread = float(max(np.std(a, ddof=1), np.std(b, ddof=1)))
+    if spread == 0:
+        return 0.0 if margin == 0 else float(np.sign(margin) * np.inf)
+    return margin / spread
+
+
+def relative_drop(before, after) -> float:
+    """``(before - after) / before``: the share of a score lost (negative for a gain)."""
+    before, after = float(before), float(after)
+    if not (np.isfinite(before) and np.isfinite(after)):
+        raise ValueError(f"a relative drop needs finite values, got {before} and {after}")
+    if before <= 0:
+        raise ValueError(f"a relative drop needs a positive starting value, got {before}")
+    return (before - after) / before

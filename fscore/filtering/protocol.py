@@ -188,27 +188,3 @@ def train_and_evaluate(pool: Encoded, kept, spec: ModelSpec, benchmark: Benchmar
     if kept.ndim != 1 or len(kept) < 2:
         raise ValueError(f"a filter must keep at least 2 pairs to train on, kept {len(kept)}")
     return evaluate(train_model(spec, pool.subset(kept), seed, desc=desc), benchmark)
-
-
-def margin_over_spread(a, b) -> float:
-    """How many seed-to-seed spreads separate two methods: ``mean(a - b) / max(sd(a), sd(b))``.
-
-    ``a`` and ``b`` are paired by seed; ``sd`` is the sample standard deviation over seeds. Above 1, the mean
-    margin is larger than either method's spread across seeds. A zero spread gives ``+-inf`` (or 0 for no margin).
-    """
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.shape != b.shape or a.ndim != 1 or len(a) < 2:
-        raise ValueError(f"need two paired 1-D arrays of at least 2 seeds, got shapes {a.shape} and {b.shape}")
-    margin = float(np.mean(a - b))
-    spread = float(max(np.std(a, ddof=1), np.std(b, ddof=1)))
-    if spread == 0:
-        return 0.0 if margin == 0 else float(np.sign(margin) * np.inf)
-    return margin / spread
-
-
-def relative_drop(before, after) -> float:
-    """``(before - after) / before``: the share of a score lost (negative for a gain)."""
-    before, after = float(before), float(after)
-    if before <= 0:
-        raise ValueError(f"a relative drop needs a positive starting value, got {before}")
-    return (before - after) / before

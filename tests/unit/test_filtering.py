@@ -7,7 +7,7 @@ import torch
 
 from fscore.filtering import (KINDS, Corruption, Encoded, ModelSpec, Pairs, check_fraction, check_pairs, clean_pairs,
                               clip_score, corrupt, dfn_training_indices, evaluate, keep_top_fraction, load_sources,
-                              make_benchmark, make_experiment, margin_over_spread, random_scores, relative_drop,
+                              make_benchmark, make_experiment, random_scores,
                               retrieval_recall, text_filter_scores, train_and_evaluate, train_model,
                               zero_shot_accuracy)
 from fscore.filtering.pool import FASHION_NOUNS, shade_word
@@ -203,17 +203,6 @@ def test_retrieval_recall_counts_repeated_captions_once():
     assert out["i2t_r1"] == 0.5 and out["i2t_r2"] == 0.75
     # caption a: best image 0 (a) -> hit; b: best image 2 (a), then 0, 1 at rank 3 -> miss at 1 and 2; c: image 3
     assert out["t2i_r1"] == pytest.approx(2 / 3) and out["t2i_r2"] == pytest.approx(2 / 3)
-
-
-def test_margin_over_spread_and_relative_drop():
-    assert margin_over_spread([3.0, 4.0, 5.0], [1.0, 2.0, 3.0]) == pytest.approx(2.0)
-    assert margin_over_spread([1.0, 1.0], [1.0, 1.0]) == 0.0
-    assert margin_over_spread([2.0, 2.0], [1.0, 1.0]) == np.inf
-    with pytest.raises(ValueError, match="paired"):
-        margin_over_spread([1.0, 2.0], [1.0])
-    assert relative_drop(0.5, 0.4) == pytest.approx(0.2) and relative_drop(0.5, 0.6) == pytest.approx(-0.2)
-    with pytest.raises(ValueError, match="positive"):
-        relative_drop(0.0, 0.1)
 
 
 @pytest.fixture(scope="module")

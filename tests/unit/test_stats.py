@@ -1,11 +1,12 @@
-"""The statistics that decide Chapter 2's claims (fscore/stats.py): known answers, pairing, and bad input."""
+"""The statistics that decide claims (fscore/stats.py): known answers, pairing, and bad input."""
 import doctest
 
 import numpy as np
 import pytest
 
 import fscore.stats
-from fscore.stats import Difference, margin_with_se, paired_difference, resolution, standard_error
+from fscore.stats import (Difference, margin_over_spread, margin_with_se, paired_difference, relative_drop, resolution,
+                          standard_error)
 
 
 def test_docstring_examples_hold():
@@ -119,3 +120,18 @@ def test_results_unpack_as_mean_and_error():
     assert isinstance(result, Difference)
     mean, se = result
     assert (mean, se) == (result.mean, result.se) == (1.5, 0.5)
+
+
+def test_margin_over_spread_and_relative_drop():
+    assert margin_over_spread([3.0, 4.0, 5.0], [1.0, 2.0, 3.0]) == pytest.approx(2.0)
+    assert margin_over_spread([1.0, 1.0], [1.0, 1.0]) == 0.0
+    assert margin_over_spread([2.0, 2.0], [1.0, 1.0]) == np.inf
+    with pytest.raises(ValueError, match="paired"):
+        margin_over_spread([1.0, 2.0], [1.0])
+    assert relative_drop(0.5, 0.4) == pytest.approx(0.2) and relative_drop(0.5, 0.6) == pytest.approx(-0.2)
+    with pytest.raises(ValueError, match="positive"):
+        relative_drop(0.0, 0.1)
+    with pytest.raises(ValueError, match="NaN"):
+        margin_over_spread([1.0, np.nan], [1.0, 2.0])
+    with pytest.raises(ValueError, match="finite"):
+        relative_drop(0.5, np.nan)
