@@ -12,7 +12,6 @@ text selectors of Part II (``DSIR``, ``HeuristicClassification``, ``RandomSelect
 import inspect
 
 import pytest
-import torch
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fscore.features import (OMP, BestSubset, ForwardRegression, ForwardSelectionNet, GroupLassoNet,
@@ -42,12 +41,7 @@ def expected_failures(estimator):
 _strict = {"xfail_strict": True} if "xfail_strict" in inspect.signature(parametrize_with_checks).parameters else {}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny networks: threads only add overhead
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/unit/conftest.py
 
 
 @parametrize_with_checks(LINEAR + NEURAL, expected_failed_checks=expected_failures, **_strict)

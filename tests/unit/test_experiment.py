@@ -2,19 +2,13 @@
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 
 from fscore.features.experiment import (FILTER_METHODS, NEURAL_METHODS, Protocol, Split, StandIn, at_k,
                                         correct_matrix, filter_scores, load_data)
 from fscore.stats import paired_difference
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny networks: threads only add overhead
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/unit/conftest.py
 
 
 def make_split(n=240, d=10, seed=0):

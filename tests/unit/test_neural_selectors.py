@@ -23,12 +23,7 @@ INFORMATIVE = [1, 6, 9]
 FAST = dict(hidden=(16,), epochs=30, batch_size=64)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny networks: threads only add overhead
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/unit/conftest.py
 
 
 def make_problem(n=400, d=12, seed=0):
