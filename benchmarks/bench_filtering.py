@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from fscore.filtering import clip_score  # noqa: E402
-from fscore.nn.contrastive import TwoTower, clip_loss, train_clip  # noqa: E402
+from fscore.nn.contrastive import TwoTower, train_clip  # noqa: E402
 from fscore.results import write_benchmark  # noqa: E402
 from fscore.runtime import default_device, device_description, set_threads  # noqa: E402
 
