@@ -1,0 +1,57 @@
+"""DSIR on a Dask cluster: the streaming pipeline's per-shard tasks run by a ``distributed.Client``.
+
+The work itself is :mod:`fscore.training_data.streaming`'s (one function per shard pass, whichever executor
+runs it); this module only provides the cluster: an existing one given its scheduler's address
+(``tcp://host:8786``), or a ``LocalCluster`` of worker processes on this machine. Dask reschedules the
+tasks of a worker that dies, and every task is a pure function of its files (results written atomically),
+so a lost worker does not change the selection.
+
+On a cluster of several machines the shards, the output folder and ``fscore`` itself must be reachable from
+every worker at the same paths (a shared file system, the same environment).
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from fscore.training_data.streaming import select_shards
+
+
+@contextmanager
+def dask_client(scheduler: str | None = None, n_workers: int | None = None, threads_per_worker: int = 1,
+                dashboard_address: str | None = None):
+    """A ``distributed.Client``: connected to ``scheduler``, or to a new ``LocalCluster`` closed on exit.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        The address of a running scheduler (``tcp://host:8786``); ``None`` starts a local cluster.
+    n_workers : int, optional
+        Worker processes of the local cluster (default: one a core).
+    threads_per_worker : int, default 1
+        Threads of each local worker (featurising holds the GIL: processes, not threads, scale it).
+    dashboard_address : str, optional
+        Where the local cluster serves its dashboard (``":8787"``; needs ``bokeh``); ``None``: no dashboard.
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - the message is the point
+        raise ImportError("the Dask backend needs dask and distributed: pip install 'fscore[dask]' "
+                          "(or use the process pool: --engine processes)") from None
+    if scheduler is not None:
+        with Client(scheduler) as client:
+            yield client
+        return
+    with LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True,
+                      dashboard_address=dashboard_address) as cluster, Client(cluster) as client:
+        yield client
+
+
+def select_on_dask(target, shards, out_dir, k: int, scheduler: str | None = None, n_workers: int | None = None,
+                   **kwargs) -> dict:
+    """:func:`~fscore.training_data.streaming.select_shards` with a Dask cluster as its executor.
+
+    ``scheduler`` and ``n_workers`` are :func:`dask_client`'s; every other argument is ``select_shards``'s.
+    Returns the manifest.
+    """
+    with dask_client(scheduler, n_workers) as client:
+        return select_shards(target, shards, out_dir, k, executor=client, **kwargs)
