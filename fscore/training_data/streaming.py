@@ -67,9 +67,9 @@ def check_shards(shards) -> list[Path]:
     return shards
 
 
-def _open(path, mode: str = "rb"):
-    """A shard's file, through gzip when its name ends in ``.gz``."""
-    return gzip.open(path, mode) if str(path).endswith(".gz") else open(path, mode)
+def _open(path, mode: str = "rb", name=None):
+    """A shard's file, through gzip when its name (``name``, default ``path``'s) ends in ``.gz``."""
+    return gzip.open(path, mode) if str(name or path).endswith(".gz") else open(path, mode)
 
 
 def read_records(path, text_key: str = "text", skip_bad_lines: bool = False):
@@ -328,7 +328,7 @@ def write_shard_selection(path, cache, chosen, out, id_key: str = "id") -> list[
     wanted = {int(line): i for i, line in enumerate(lines)}
     rows = []
     partial = Path(out).with_name(f".{Path(out).name}.{uuid.uuid4().hex}.partial")
-    with _open(path) as source, _open(partial, "wb") as sink:
+    with _open(path) as source, _open(partial, "wb", name=out) as sink:
         for number, line in enumerate(source, 1):
             if number in wanted:
                 sink.write(line if line.endswith(b"\n") else line + b"\n")

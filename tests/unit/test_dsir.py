@@ -1,4 +1,5 @@
 """DSIR (Xie et al., NeurIPS 2023): featurisation, importance weights, resampling, KL reduction, streaming."""
+import gzip
 import hashlib
 import json
 
@@ -9,6 +10,8 @@ from sklearn.exceptions import NotFittedError
 from fscore.training_data import (DSIR, BigramLM, HashedNgrams, HeuristicClassification, RandomSelection,
                                    bag_of_ngrams, build_vocabulary, fit_shards, gumbel_top_k, kl_divergence,
                                    kl_reduction, read_texts, resample_shards, tokenize, write_pool)
+from fscore.training_data import __main__ as cli
+from fscore.training_data.streaming import select_shards
 from fscore.training_data.hashing import sha256_bucket
 from fscore.training_data.resampling import as_chunks, per_target_sizes
 from fscore.datasets import DatasetNotFound, text_corpus
@@ -163,6 +166,79 @@ def test_streaming_equals_in_memory(tmp_path, n_jobs):
         assert np.array_equal(chosen, memory.select(texts, 40, random_state=3))
         out = [t for path in written for t in read_texts(path)]
         assert out == [texts[i] for i in chosen]
+
+
+def test_select_shards_matches_in_memory_reads_gzip_and_writes_a_manifest(tmp_path):
+    target, _, pool = small_task(n_pool=200)
+    shards = write_pool(pool["text"], tmp_path / "pool", n_docs=300, n_shards=3, random_state=1)
+    gz = shards[1].with_suffix(".jsonl.gz")
+    gz.write_bytes(gzip.compress(shards[1].read_bytes()))
+    shards[1].unlink()
+    shards[1] = gz
+    texts = [t for s in shards for t in read_texts(s)]
+    manifest = select_shards(target["text"], shards, tmp_path / "out", 25, dsir=DSIR(mode="fast"), random_state=4,
+                             n_jobs=2)
+    chosen = [row["index"] for row in manifest["selected"]]
+    assert chosen == DSIR(mode="fast").fit(target["text"], texts).select(texts, 25, random_state=4).tolist()
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text()) == manifest
+    assert manifest["documents"] == 300 and manifest["bad_lines"] == 0
+    written = [t for shard in manifest["shards"] for t in read_texts(shard["output"])]
+    assert written == [texts[i] for i in chosen]
+    row = manifest["selected"][0]
+    assert list(read_texts(shards[0]))[row["line"] - 1] == texts[row["index"]]  # the pool has no blank lines
+
+
+def test_bad_lines_are_named_or_counted_and_skipped(tmp_path):
+    good = [json.dumps({"text": f"word {i} " * 120}) for i in range(6)]
+    shard = tmp_path / "mixed.jsonl"
+    shard.write_text("\n".join(good[:2] + ["{not json", json.dumps({"text": 3}), ""] + good[2:]) + "\n")
+    with pytest.raises(ValueError, match=r"mixed.jsonl:3: not a JSON object .*--skip-bad-lines"):
+        select_shards(["word 1 word 2"], [shard], tmp_path / "a", 2, dsir=DSIR(mode="fast"))
+    manifest = select_shards(["word 1 word 2"], [shard], tmp_path / "b", 2, dsir=DSIR(mode="fast"),
+                             skip_bad_lines=True)
+    assert manifest["bad_lines"] == 2 and manifest["documents"] == 6
+    assert {row["line"] for row in manifest["selected"]} <= {1, 2, 6, 7, 8, 9}
+    broken = tmp_path / "broken.jsonl.gz"
+    broken.write_bytes(gzip.compress(shard.read_bytes())[:40])
+    with pytest.raises(ValueError, match="broken.jsonl.gz: cannot read the shard"):
+        list(read_texts(broken))
+
+
+def test_an_interrupted_run_resumes_without_recomputing_finished_shards(tmp_path):
+    target, _, pool = small_task(n_pool=200)
+    shards = write_pool(pool["text"], tmp_path / "pool", n_docs=400, n_shards=4, random_state=2)
+    run = dict(target=target["text"], shards=shards, out_dir=tmp_path / "out", k=30, random_state=5,
+               n_jobs=1)  # in this process: the interruption falls after exactly two shards
+
+    def interrupt(phase, done, total):
+        if phase == "log-weights" and done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        select_shards(dsir=DSIR(mode="fast"), callback=interrupt, **run)
+    resumed = select_shards(dsir=DSIR(mode="fast"), **run)
+    assert [s["counts_reused"] for s in resumed["shards"]] == [True] * 4
+    assert [s["weights_reused"] for s in resumed["shards"]] == [True, True, False, False]
+    fresh = select_shards(dsir=DSIR(mode="fast"), **{**run, "out_dir": tmp_path / "fresh"})
+    assert resumed["selected"] == fresh["selected"]
+    changed = select_shards(dsir=DSIR(mode="fast", num_buckets=500), **run)  # other arguments: nothing reused
+    assert not any(s["counts_reused"] or s["weights_reused"] for s in changed["shards"])
+
+
+def test_command_line_selects_and_reports_errors(tmp_path, capsys):
+    target, _, pool = small_task(n_pool=200)
+    shards = write_pool(pool["text"], tmp_path / "pool", n_docs=200, n_shards=2, random_state=0)
+    (tmp_path / "t.jsonl").write_text("".join(json.dumps({"text": t}) + "\n" for t in target["text"]))
+    args = ["select", "--target", str(tmp_path / "t.jsonl"), "--raw", str(tmp_path / "pool" / "*.jsonl"),
+            "--k", "20", "--engine", "processes", "--workers", "1", "--mode", "fast"]
+    assert cli.main(args + ["--out", str(tmp_path / "out")]) == 0
+    texts = [t for s in shards for t in read_texts(s)]
+    expected = DSIR(mode="fast").fit(target["text"], texts).select(texts, 20, random_state=0)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert [row["index"] for row in manifest["selected"]] == expected.tolist()
+    assert "selected 20 of 200 documents" in capsys.readouterr().out
+    assert cli.main(args[:4] + [str(tmp_path / "nothing*.jsonl")] + args[5:] + ["--out", str(tmp_path / "o")]) == 2
+    assert "no file matches --raw" in capsys.readouterr().err
 
 
 def test_bad_inputs_raise_clear_errors(tmp_path):
