@@ -14,15 +14,19 @@ Two modes:
     each distinct n-gram is hashed once and remembered (a bounded cache), which the official code
     does not do.
 ``fast``
-    The same tokens, but each token is hashed once with CRC-32 (cached) and the n-grams' buckets are
-    mixed from their tokens' hashes with integer arithmetic in NumPy, for a whole batch of documents
-    at a time: no n-gram strings and no cryptographic hash. Different buckets, same kind of features.
+    The same tokens, found and hashed without a Python object per token: a batch of documents is one
+    byte buffer, each byte is classed (word, other, space) by a table built from the very pattern above,
+    tokens are the maximal runs of one class (what the pattern's ``findall`` returns, for ASCII text), and
+    each token's hash is a polynomial in its bytes modulo 2^64, read off prefix sums of the buffer; the
+    n-grams' buckets are mixed from their tokens' hashes with integer arithmetic. All in NumPy, a few passes
+    over the bytes. A document with non-ASCII characters is tokenised by the pattern and its tokens hashed
+    the same way, so a token has one hash whichever path it took. No n-gram strings, no cryptographic hash:
+    different buckets, same kind of features.
 """
 from __future__ import annotations
 
 import hashlib
 import re
-import zlib
 from itertools import chain
 
 import numpy as np
@@ -34,6 +38,23 @@ TOKEN_PATTERN = re.compile(r"\w+|[^\w\s]+")  # nltk.tokenize.WordPunctTokenizer'
 MODES = ("parity", "fast")
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX = np.uint64(0xBF58476D1CE4E5B9)
+_BASE = 0x100000001B3  # the polynomial hash's base (FNV's 64-bit prime): odd, so invertible modulo 2^64
+_SUB_BATCH = 256  # documents per byte buffer in fast mode (the prefix sums' memory: 16 bytes a byte)
+
+
+def _byte_classes(space_only: bool) -> np.ndarray:
+    """Class of every byte: 0 space, 1 word, 2 other; from ``TOKEN_PATTERN``'s own ``\\w`` and ``\\s``.
+
+    ``space_only``: every non-space byte is one class (for tokens already split and joined by spaces).
+    """
+    table = np.ones(256, dtype=np.uint8)
+    for byte in range(128):
+        char = chr(byte)
+        table[byte] = 0 if re.fullmatch(r"\s", char) else 1 if space_only or re.fullmatch(r"\w", char) else 2
+    return table
+
+
+_ASCII_CLASSES, _SPACE_CLASSES = _byte_classes(False), _byte_classes(True)
 
 
 def tokenize(text: str) -> list[str]:
@@ -93,12 +114,11 @@ class HashedNgrams:
         self._cache = self._new_cache()
 
     def _new_cache(self):
-        if self.mode == "parity":
-            return _Cache(lambda ngram: sha256_bucket(ngram, self.num_buckets), self.cache_size)
-        return _Cache(lambda token: zlib.crc32(token.encode("utf-8")), self.cache_size)
+        self._powers = np.ones(0, dtype=np.uint64), np.ones(0, dtype=np.uint64)  # fast mode's, grown on demand
+        return _Cache(lambda ngram: sha256_bucket(ngram, self.num_buckets), self.cache_size)
 
-    def __getstate__(self):  # pickled to worker processes without the cache
-        return {k: v for k, v in self.__dict__.items() if k != "_cache"}
+    def __getstate__(self):  # pickled to worker processes without the caches
+        return {k: v for k, v in self.__dict__.items() if k not in ("_cache", "_powers")}
 
     def __setstate__(self, state):
         self.__dict__.update(state)
@@ -134,10 +154,11 @@ class HashedNgrams:
         return (np.asarray(n_grams, dtype=np.int64).ravel() + n * (n - 1) // 2) // n
 
     def _rows(self, texts):
-        tokens = [tokenize(text) for text in texts]
         if self.mode == "parity":
-            return self._parity_rows(tokens)
-        return self._fast_rows(tokens)
+            return self._parity_rows([tokenize(text) for text in texts])
+        parts = [self._fast_rows(texts[start:start + _SUB_BATCH], start)
+                 for start in range(0, len(texts), _SUB_BATCH)]
+        return _concat([p[0] for p in parts]), _concat([p[1] for p in parts])
 
     def _parity_rows(self, tokens):
         cache, rows, cols = self._cache, [], []
@@ -149,20 +170,69 @@ class HashedNgrams:
             rows.append(np.full(len(found), i, dtype=np.int64))
         return _concat(rows), _concat(cols)
 
-    def _fast_rows(self, tokens):
-        sizes = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-        hashes = np.fromiter(map(self._cache.__getitem__, chain.from_iterable(tokens)), dtype=np.uint64,
-                             count=int(sizes.sum()))
-        doc = np.repeat(np.arange(len(tokens), dtype=np.int64), sizes)
-        rows, cols = [doc], [_mix64(hashes)]
+    def _power_tables(self, n: int):
+        """``base^i`` and ``base^-i`` modulo 2^64 for ``i < n`` (kept, and grown, between batches)."""
+        if len(self._powers[0]) < n:
+            size = max(n, 2 * len(self._powers[0]))
+            tables = []
+            for base in (_BASE, pow(_BASE, -1, 1 << 64)):
+                steps = np.full(size, base, dtype=np.uint64)
+                steps[0] = 1
+                tables.append(np.cumprod(steps, dtype=np.uint64))  # wraps modulo 2^64, as wanted
+            self._powers = tuple(tables)
+        return self._powers
+
+    def _token_hashes(self, buffer: bytes, table: np.ndarray, doc_starts: np.ndarray):
+        """Each token of ``buffer`` (maximal runs of one non-zero byte class): its document and 64-bit hash.
+
+        The hash of bytes ``c_s .. c_{e-1}`` is ``sum_j c_j base^(e-1-j)`` modulo 2^64, mixed with the length:
+        ``base^(e-1) (S_e - S_s)`` with ``S`` the prefix sums of ``c_j base^-j``.
+        """
+        codes = np.frombuffer(buffer, dtype=np.uint8)
+        classes = table[codes]
+        edge = np.ones(len(codes) + 1, dtype=bool)
+        edge[1:-1] = classes[1:] != classes[:-1]
+        inside = classes != 0
+        starts = np.flatnonzero(edge[:-1] & inside)
+        ends = np.flatnonzero(edge[1:] & inside) + 1
+        up, down = self._power_tables(len(codes) + 1)
+        prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
+        np.cumsum(codes * down[:len(codes)], out=prefix[1:])
+        hashes = (prefix[ends] - prefix[starts]) * up[ends - 1] + (ends - starts).astype(np.uint64) * _GOLDEN
+        return np.searchsorted(doc_starts, starts, side="right") - 1, _mix64(hashes)
+
+    def _fast_rows(self, texts, first: int = 0):
+        docs, hashes = [], []
+        for group, table, encode in (("ascii", _ASCII_CLASSES, str.lower), ("other", _SPACE_CLASSES,
+                                                                           lambda text: " ".join(tokenize(text)))):
+            members = [i for i, text in enumerate(texts) if _is_str(text).isascii() == (group == "ascii")]
+            if not members:
+                continue
+            pieces = [encode(texts[i]).encode("utf-8") for i in members]
+            starts = np.cumsum([0] + [len(p) + 1 for p in pieces[:-1]])
+            doc, found = self._token_hashes(b"\n".join(pieces), table, starts)
+            docs.append(np.asarray(members, dtype=np.int64)[doc])
+            hashes.append(found)
+        if len(docs) == 2:  # back in the documents' order, each document's tokens in theirs
+            order = np.argsort(np.concatenate(docs), kind="stable")
+            doc, hashes = np.concatenate(docs)[order], np.concatenate(hashes)[order]
+        else:
+            doc, hashes = (docs[0], hashes[0]) if docs else (np.zeros(0, np.int64), np.zeros(0, np.uint64))
+        rows, cols = [doc + first], [_mix64(hashes)]
         combined = hashes
         for order in range(2, self.ngrams + 1):  # extend each (order-1)-gram by the next token
             keep = doc[order - 1:] == doc[:len(doc) - order + 1]
             combined = _mix64(combined[:-1] * _GOLDEN + hashes[order - 1:] + np.uint64(order))
-            rows.append(doc[order - 1:][keep])
+            rows.append(doc[order - 1:][keep] + first)
             cols.append(combined[keep])
         num = np.uint64(self.num_buckets)
         return _concat(rows), (_concat(cols, np.uint64) % num).astype(np.int64)
+
+
+def _is_str(text):
+    if not isinstance(text, str):
+        raise TypeError(f"a document must be a string, got {type(text).__name__}")
+    return text
 
 
 def _concat(parts, dtype=np.int64):

@@ -62,6 +62,27 @@ def test_fast_mode_hashes_differently_but_spreads_over_buckets():
     assert (fast.sum(axis=0) > 0).sum() > 0.5 * (parity.sum(axis=0) > 0).sum()
 
 
+def test_fast_mode_finds_the_pattern_s_tokens_in_bytes():
+    """The byte-class tokeniser returns what ``TOKEN_PATTERN.findall`` does, so each token has one hash."""
+    from fscore.training_data.hashing import _ASCII_CLASSES, _SPACE_CLASSES
+
+    featurizer = HashedNgrams(mode="fast")
+    rng = np.random.RandomState(0)
+    printable = [chr(c) for c in range(32, 127)] + ["\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "\x1f", "\x00"]
+    texts = [t for t in CORPUS["text"].iloc[:300] if t.isascii()]
+    texts += ["".join(rng.choice(printable, size=rng.randint(0, 200))) for _ in range(200)]
+    for text in texts:
+        from_bytes = featurizer._token_hashes(text.lower().encode(), _ASCII_CLASSES, np.array([0]))[1]
+        from_pattern = featurizer._token_hashes(" ".join(tokenize(text)).encode(), _SPACE_CLASSES, np.array([0]))[1]
+        assert np.array_equal(from_bytes, from_pattern), text
+    mixed = ["Ünïcode, café: naïve!", "plain ascii, text.", "", "x — y", "again plain"] * 120
+    batch = featurizer.transform(mixed).toarray()
+    assert np.array_equal(batch, np.vstack([featurizer.transform([t]).toarray() for t in mixed]))
+    assert np.array_equal(batch.sum(axis=1), HashedNgrams().transform(mixed).toarray().sum(axis=1))
+    with pytest.raises(TypeError, match="string"):
+        featurizer.transform(["text", 3])
+
+
 def test_importance_weight_is_the_log_ratio_of_bag_of_ngrams_models():
     target, raw = ["a a b", "a c"], ["b b c", "c c a", "b c"]
     dsir = DSIR(num_buckets=97, min_length=0).fit(target, raw)
