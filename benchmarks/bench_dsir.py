@@ -1,21 +1,29 @@
 #!/usr/bin/env python3
-"""DSIR speed and memory, side by side with the official package (data-selection 1.0.3), in one run.
+"""DSIR speed, scaling, memory and equality, side by side with the official package and a ceiling, in one run.
 
-    python benchmarks/bench_dsir.py [--docs 3000] [--pool-multiples 1 10 100] [--jobs 2]
+    python benchmarks/bench_dsir.py [--docs 3000] [--scaling-multiple 10] [--pool-multiples 1 10 100] [--jobs 2]
 
-1. Throughput of the featurise-and-weight step (documents per second) on the same corpus documents:
-   the official ``HashedNgramDSIR.featurizer`` + ``importance_estimator`` per document against
-   ``fscore``'s ``DSIR.weigh`` in ``parity`` and ``fast`` mode, on one core; then the whole pass over
-   JSONL shards on ``--jobs`` cores (official ``compute_importance_weights`` against ``weigh_shards``).
-   Goals: fast mode at least 5x the official package on one core, parity mode no slower.
-2. Memory as the pool grows: pools of 1x, 10x and 100x the book's corpus (drawn with replacement
-   into JSONL shards under a temporary folder) are fitted, weighed and resampled by
-   ``fit_shards`` + ``resample_shards`` (fast mode) in a fresh child process each; the peak resident
-   memory of that process and of its workers is printed per pool size.
+1. Throughput of the featurise-and-weight step on one core (documents per second) on the same corpus
+   documents, against the official package (``data-selection`` 1.0.3: its ``featurizer`` and
+   ``importance_estimator`` per document) and against a ceiling measured on this machine in the same run:
+   lowercasing and splitting the same texts on whitespace, which no featuriser can beat (in memory), and
+   reading, parsing and lowercasing-plus-splitting a JSONL shard of them (what a shard task must do at the
+   least), against the task itself (:func:`featurise_shard`). Goals: fast mode at least 5x the official
+   package, parity mode no slower; fast mode at least 50% of the ceiling. Then the whole pass over JSONL
+   shards on ``--jobs`` processes (official ``compute_importance_weights`` against ``weigh_shards``).
+2. Scaling: ``select_shards`` on a pool of ``--scaling-multiple`` x the corpus, in this process, on a local
+   Dask cluster of 1 worker and of 2 workers (started and warmed up before timing): the speed-up from 1 to
+   2 workers, and the Dask path's overhead over the in-process path on one worker (goal: at most 1.2x).
+3. Memory and equality as the pool grows (1x, 10x, 100x the corpus, drawn with replacement into JSONL
+   shards): each engine (process pool of ``--jobs``, Dask with ``--jobs`` workers, and the in-memory
+   estimator) selects 1% of the pool in a fresh child process; the peak resident memory of the driver and
+   of its workers is printed, and the three selections must be identical.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
+import importlib
 import json
 import resource
 import subprocess
@@ -30,8 +38,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from fscore.results import write_benchmark  # noqa: E402
-from fscore.training_data import DSIR, fit_shards, resample_shards, weigh_shards, write_pool  # noqa: E402
+from fscore.training_data import DSIR, read_texts, select_shards, weigh_shards, write_pool  # noqa: E402
+from fscore.training_data.distributed import dask_client  # noqa: E402
+from fscore.training_data.streaming import featurise_shard  # noqa: E402
 from fscore.datasets.text_corpus import load_text_corpus, split_target_and_pool  # noqa: E402
+
+SHARED_CPU_NOTE = "measured on a 2-core CPU shared with other jobs"
 
 
 def write_jsonl(path: Path, texts) -> str:
@@ -49,93 +61,208 @@ def timed(function, repeats: int = 2) -> float:
     return best
 
 
-def throughput(n_docs: int, jobs: int) -> dict:
-    """Print documents per second; return fscore's time over the official package's time per comparison."""
-    from data_selection import HashedNgramDSIR
-
+def target_texts():
     corpus = load_text_corpus()
     target, _, pool = split_target_and_pool(corpus, ["python-docs"], 300, 10, random_state=0)
-    texts = pool["text"].tolist()[:n_docs]
+    return corpus, target["text"].tolist(), pool["text"].tolist()
+
+
+def throughput(n_docs: int, jobs: int) -> tuple[dict, dict]:
+    """Print documents per second; return the ratios and which way each is better."""
+    from data_selection import HashedNgramDSIR
+
+    _, target, pool = target_texts()
+    texts = pool[:n_docs]
+    ratios, better = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         shards = [write_jsonl(tmp / f"raw{i}.jsonl", texts[i::jobs]) for i in range(jobs)]
-        official = HashedNgramDSIR(shards, [write_jsonl(tmp / "target.jsonl", target["text"])],
+        whole = write_jsonl(tmp / "all.jsonl", texts)
+        official = HashedNgramDSIR(shards, [write_jsonl(tmp / "target.jsonl", target)],
                                    cache_dir=str(tmp / "cache"), num_proc=jobs)
         official.fit_importance_estimator(num_tokens_to_fit="all")
-        ours = {mode: DSIR(mode=mode).fit(target["text"], texts) for mode in ("parity", "fast")}
+        ours = {mode: DSIR(mode=mode).fit(target, texts) for mode in ("parity", "fast")}
 
-        ratios = {}
+        def rate(seconds):
+            return len(texts) / seconds
+
         print(f"featurise-and-weight, {len(texts)} documents of the book's corpus, one core")
+        ceiling = timed(lambda: [t.lower().split() for t in texts], repeats=3)
         base = timed(lambda: [official.importance_estimator(official.featurizer(t)) for t in texts])
-        print(f"  {'official data-selection 1.0.3':32s} {len(texts) / base:9.0f} docs/s")
+        print(f"  {'ceiling: lower().split() alone':36s} {rate(ceiling):9.0f} docs/s")
+        print(f"  {'official data-selection 1.0.3':36s} {rate(base):9.0f} docs/s")
         for mode, dsir in ours.items():
-            seconds = timed(lambda: dsir.weigh(texts))
+            seconds = timed(lambda: dsir.weigh(texts), repeats=3)
             ratios[f"weigh, {mode} mode, 1 core: fscore / official"] = seconds / base
-            print(f"  {'fscore DSIR, ' + mode + ' mode':32s} {len(texts) / seconds:9.0f} docs/s   "
-                  f"speed-up {base / seconds:5.2f}x")
+            ratios[f"weigh, {mode} mode, 1 core: throughput / ceiling (lowercase and split)"] = ceiling / seconds
+            better[f"weigh, {mode} mode, 1 core: throughput / ceiling (lowercase and split)"] = "higher"
+            print(f"  {'fscore DSIR.weigh, ' + mode + ' mode':36s} {rate(seconds):9.0f} docs/s   "
+                  f"{base / seconds:5.2f}x the official, {ceiling / seconds:5.1%} of the ceiling")
+
+        print("one shard task from its JSONL file (read, parse, featurise, weigh), one core")
+        ceiling = timed(lambda: [t.lower().split() for t in read_texts(whole)], repeats=3)
+        print(f"  {'ceiling: read, parse, lower, split':36s} {rate(ceiling):9.0f} docs/s")
+        for mode, dsir in ours.items():
+            seconds = timed(lambda: featurise_shard(dsir, whole, "weights"), repeats=3)
+            key = f"shard task, {mode} mode, 1 core: throughput / ceiling (read, parse, lowercase, split)"
+            ratios[key], better[key] = ceiling / seconds, "higher"
+            print(f"  {'fscore featurise_shard, ' + mode:36s} {rate(seconds):9.0f} docs/s   "
+                  f"{ceiling / seconds:5.1%} of the ceiling")
 
         print(f"whole pass over {jobs} JSONL shards, {jobs} processes")
         base = timed(official.compute_importance_weights, repeats=1)
-        print(f"  {'official data-selection 1.0.3':32s} {len(texts) / base:9.0f} docs/s")
+        print(f"  {'official data-selection 1.0.3':36s} {rate(base):9.0f} docs/s")
         for mode, dsir in ours.items():
-            seconds = timed(lambda: weigh_shards(dsir, shards, tmp / f"w-{mode}", n_jobs=jobs), repeats=1)
+            seconds = timed(lambda: weigh_shards(dsir, shards, tmp / f"w-{mode}-{time.time_ns()}", n_jobs=jobs),
+                            repeats=1)
             ratios[f"weigh shards, {mode} mode, {jobs} processes: fscore / official"] = seconds / base
-            print(f"  {'fscore weigh_shards, ' + mode:32s} {len(texts) / seconds:9.0f} docs/s   "
-                  f"speed-up {base / seconds:5.2f}x")
-    return ratios
+            print(f"  {'fscore weigh_shards, ' + mode:36s} {rate(seconds):9.0f} docs/s   "
+                  f"{base / seconds:5.2f}x the official")
+    return ratios, better
 
 
-def measure_pool(multiple: int, jobs: int) -> None:
-    """Child process: build a pool of ``multiple`` x the corpus, select from it, print one JSON line."""
-    corpus = load_text_corpus()
-    target, _, _ = split_target_and_pool(corpus, ["python-docs"], 300, 10, random_state=0)
+def warm(client) -> None:
+    """Import the package on every worker, so that a timing does not include it."""
+    client.run(importlib.import_module, "fscore.training_data.streaming")
+
+
+def digest(indices) -> str:
+    return hashlib.sha256(np.asarray(indices, dtype=np.int64).tobytes()).hexdigest()[:16]
+
+
+def scaling(multiple: int, jobs: int) -> tuple[dict, dict]:
+    """Time ``select_shards`` in this process and on Dask with 1 and ``jobs`` workers; same selection."""
+    corpus, target, _ = target_texts()
+    n_docs = multiple * len(corpus)
+    k = n_docs // 100
+    print(f"scaling: select_shards on {n_docs} documents ({multiple}x the corpus, fast mode, 1% selected)")
     with tempfile.TemporaryDirectory() as tmp:
-        n_docs = multiple * len(corpus)
-        shards = write_pool(corpus["text"], Path(tmp) / "pool", n_docs, n_shards=max(jobs, multiple // 5),
+        tmp = Path(tmp)
+        shards = write_pool(corpus["text"], tmp / "pool", n_docs, n_shards=4 * jobs * max(1, multiple // 5),
                             random_state=0)
-        del corpus
+        run = dict(target=target, shards=shards, k=k, random_state=0)
         start = time.perf_counter()
-        dsir = fit_shards(DSIR(mode="fast"), target["text"], shards, n_jobs=jobs)
-        chosen, _ = resample_shards(dsir, shards, Path(tmp) / "selected", k=n_docs // 100, random_state=0,
-                                    n_jobs=jobs)
-        seconds = time.perf_counter() - start
-        size = sum(s.stat().st_size for s in shards)
-    peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    peak_workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"multiple": multiple, "documents": n_docs, "pool_mb": size / 2**20, "selected": len(chosen),
-                      "seconds": seconds, "peak_rss_mb": peak_self, "peak_worker_rss_mb": peak_workers}))
+        here = select_shards(out_dir=tmp / "here", dsir=DSIR(mode="fast"), n_jobs=1, **run)
+        seconds = {"in this process": time.perf_counter() - start}
+        selections = {"in this process": digest([r["index"] for r in here["selected"]])}
+        for workers in (1, jobs):
+            start = time.perf_counter()
+            with dask_client(n_workers=workers) as client:
+                warm(client)
+                startup = time.perf_counter() - start
+                start = time.perf_counter()
+                result = select_shards(out_dir=tmp / f"dask{workers}", dsir=DSIR(mode="fast"), executor=client, **run)
+                name = f"Dask, {workers} worker{'s' if workers > 1 else ''}"
+                seconds[name] = time.perf_counter() - start
+                selections[name] = digest([r["index"] for r in result["selected"]])
+            print(f"  (local cluster of {workers} started and warmed up in {startup:.1f} s, not counted)")
+    for name, value in seconds.items():
+        print(f"  {name:24s} {value:7.1f} s   {n_docs / value:8.0f} docs/s   selection {selections[name]}")
+    one, many = seconds["Dask, 1 worker"], seconds[f"Dask, {jobs} workers"]
+    print(f"  speed-up from 1 to {jobs} workers: {one / many:.2f}x; Dask on 1 worker / in this process: "
+          f"{one / seconds['in this process']:.2f}x")
+    same = len(set(selections.values())) == 1
+    print(f"  identical selections: {same}")
+    ratios = {f"Dask select, {jobs} workers vs 1: speed-up ({multiple}x pool)": one / many,
+              f"Dask select on 1 worker / in-process select, time ({multiple}x pool)": one / seconds["in this process"],
+              f"scaling runs select identical documents ({multiple}x pool; 1 = yes)": float(same)}
+    better = {f"Dask select, {jobs} workers vs 1: speed-up ({multiple}x pool)": "higher",
+              f"scaling runs select identical documents ({multiple}x pool; 1 = yes)": "higher"}
+    return ratios, better
 
 
-def memory(multiples, jobs: int) -> dict:
-    """Print time and peak memory per pool size; return the largest pool's peak memory over the smallest's."""
-    print(f"memory as the pool grows (fast mode, {jobs} processes, 1% selected, each size in a fresh process)")
-    print(f"  {'pool':>6s} {'documents':>10s} {'JSONL MB':>9s} {'seconds':>8s} {'peak RSS MB':>12s} "
-          f"{'worker peak MB':>15s}")
-    peaks = {}
+def measure_pool(pool_dir: str, engine: str, jobs: int) -> None:
+    """Child process: select 1% of the pool in ``pool_dir`` with ``engine``; print one JSON line."""
+    _, target, _ = target_texts()
+    shards = sorted(Path(pool_dir).glob("*.jsonl"))
+    n_docs = sum(1 for s in shards for _ in open(s, "rb"))
+    k = n_docs // 100
+    worker_peak = 0.0
+    with tempfile.TemporaryDirectory(dir=pool_dir) as out:
+        start = time.perf_counter()
+        if engine == "memory":
+            texts = [t for s in shards for t in read_texts(s)]
+            chosen = DSIR(mode="fast").fit(target, texts).select(texts, k, random_state=0)
+        elif engine == "processes":
+            manifest = select_shards(target, shards, out, k, dsir=DSIR(mode="fast"), random_state=0, n_jobs=jobs)
+            chosen = [r["index"] for r in manifest["selected"]]
+        else:
+            with dask_client(n_workers=jobs) as client:
+                warm(client)
+                start = time.perf_counter()
+                manifest = select_shards(target, shards, out, k, dsir=DSIR(mode="fast"), random_state=0,
+                                         executor=client)
+                seconds = time.perf_counter() - start
+                chosen = [r["index"] for r in manifest["selected"]]
+                peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+                worker_peak = max(peaks.values())
+        if engine != "dask":
+            seconds = time.perf_counter() - start
+            worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"documents": n_docs, "selected": len(chosen), "digest": digest(chosen), "seconds": seconds,
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "peak_worker_rss_mb": worker_peak}))
+
+
+def memory(multiples, jobs: int) -> tuple[dict, dict]:
+    """Per pool size and engine: time, peak memory (driver, largest worker) and the selection's digest."""
+    corpus = load_text_corpus()
+    print(f"memory and equality as the pool grows (fast mode, {jobs} processes or workers, 1% selected, "
+          "each run in a fresh process)")
+    print(f"  {'pool':>5s} {'documents':>10s} {'JSONL MB':>9s} {'engine':>10s} {'seconds':>8s} {'driver MB':>10s} "
+          f"{'worker MB':>10s}  selection")
+    peaks, same = {}, {}
     for multiple in multiples:
-        out = subprocess.run([sys.executable, __file__, "--measure-pool", str(multiple), "--jobs", str(jobs)],
-                             capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
-        r = json.loads(out)
-        print(f"  {str(multiple) + 'x':>6s} {r['documents']:10d} {r['pool_mb']:9.0f} {r['seconds']:8.1f} "
-              f"{r['peak_rss_mb']:12.0f} {r['peak_worker_rss_mb']:15.0f}", flush=True)
-        peaks[multiple] = r["peak_rss_mb"] + r["peak_worker_rss_mb"]
-    small, large = min(peaks), max(peaks)
-    return {f"peak memory, {large}x pool / {small}x pool (memory, not time)": peaks[large] / peaks[small]}
+        with tempfile.TemporaryDirectory() as tmp:
+            n_docs = multiple * len(corpus)
+            shards = write_pool(corpus["text"], Path(tmp), n_docs, n_shards=max(2 * jobs, multiple // 2),
+                                random_state=0)
+            size = sum(s.stat().st_size for s in shards) / 2**20
+            digests = set()
+            for engine in ("processes", "dask", "memory"):
+                out = subprocess.run([sys.executable, __file__, "--measure-pool", tmp, "--engine", engine, "--jobs",
+                                      str(jobs)], capture_output=True, text=True)
+                if out.returncode:
+                    raise RuntimeError(f"{engine} on the {multiple}x pool failed:\n{out.stderr[-3000:]}")
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                print(f"  {str(multiple) + 'x':>5s} {r['documents']:10d} {size:9.0f} {engine:>10s} {r['seconds']:8.1f} "
+                      f"{r['peak_rss_mb']:10.0f} {r['peak_worker_rss_mb']:10.0f}  {r['digest']}", flush=True)
+                peaks[multiple, engine] = r["peak_rss_mb"], r["peak_worker_rss_mb"]
+                digests.add(r["digest"])
+            same[multiple] = len(digests) == 1
+    small, large = min(multiples), max(multiples)
+    ratios = {
+        f"peak memory, process pool (driver + workers), {large}x pool / {small}x pool":
+            sum(peaks[large, "processes"]) / sum(peaks[small, "processes"]),
+        f"peak memory, Dask largest worker, {large}x pool / {small}x pool": peaks[large, "dask"][1] / peaks[small, "dask"][1],
+        f"peak memory, Dask driver, {large}x pool / {small}x pool": peaks[large, "dask"][0] / peaks[small, "dask"][0],
+        f"Dask, process pool and in-memory select identical documents, pools {'/'.join(f'{m}x' for m in multiples)} "
+        "(1 = yes)": float(all(same.values())),
+    }
+    print(f"  identical selections (Dask, process pool, in memory): {same}")
+    return ratios, {key: "higher" for key in ratios if key.startswith("Dask, process pool")}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=3000, help="documents in the throughput comparison")
-    parser.add_argument("--jobs", type=int, default=2, help="processes for the multi-core passes")
+    parser.add_argument("--jobs", type=int, default=2, help="processes or Dask workers for the multi-core passes")
+    parser.add_argument("--scaling-multiple", type=int, default=10, help="pool size of the scaling runs (x corpus)")
     parser.add_argument("--pool-multiples", type=int, nargs="+", default=[1, 10, 100])
-    parser.add_argument("--measure-pool", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--note", default=SHARED_CPU_NOTE, help="how the CPU was shared, for the record")
+    parser.add_argument("--measure-pool", help=argparse.SUPPRESS)
+    parser.add_argument("--engine", choices=("processes", "dask", "memory"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure_pool:
-        measure_pool(args.measure_pool, args.jobs)
+        measure_pool(args.measure_pool, args.engine, args.jobs)
         return 0
-    ratios = throughput(args.docs, args.jobs)
-    ratios.update(memory(args.pool_multiples, args.jobs))
-    print(f"recorded in {write_benchmark('dsir', ratios, note=f'{args.docs} documents, {args.jobs} processes')}")
+    ratios, better = throughput(args.docs, args.jobs)
+    for part in (scaling(args.scaling_multiple, args.jobs), memory(args.pool_multiples, args.jobs)):
+        ratios.update(part[0])
+        better.update(part[1])
+    note = (f"{args.docs} documents for throughput, {args.jobs} processes/workers, scaling on a "
+            f"{args.scaling_multiple}x pool, pools {args.pool_multiples}x; {args.note}")
+    print(f"recorded in {write_benchmark('dsir', ratios, note=note, better=better)}")
     return 0
 
 

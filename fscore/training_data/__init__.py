@@ -5,8 +5,9 @@ from fscore.training_data.hashing import HashedNgrams, tokenize
 from fscore.training_data.metrics import bag_of_ngrams, kl_divergence, kl_reduction
 from fscore.training_data.ngram_lm import BigramLM, build_vocabulary
 from fscore.training_data.resampling import gumbel_top_k, random_subset
-from fscore.training_data.streaming import fit_shards, read_texts, resample_shards, weigh_shards, write_pool
+from fscore.training_data.streaming import (fit_shards, read_texts, resample_shards, select_shards, weigh_shards,
+                                            write_pool)
 
 __all__ = ["DSIR", "BigramLM", "HashedNgrams", "HeuristicClassification", "RandomSelection", "bag_of_ngrams",
            "build_vocabulary", "fit_shards", "gumbel_top_k", "kl_divergence", "kl_reduction", "random_subset",
-           "read_texts", "resample_shards", "tokenize", "weigh_shards", "write_pool"]
+           "read_texts", "resample_shards", "select_shards", "tokenize", "weigh_shards", "write_pool"]
