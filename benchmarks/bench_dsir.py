@@ -270,4 +270,5 @@ if __name__ == "__main__":
     import os
 
     os.environ.setdefault("FSCORE_PROGRESS", "0")
+    os.environ.setdefault("TQDM_DISABLE", "1")  # the official package's bars
     sys.exit(main())

@@ -90,7 +90,7 @@ def select(args) -> dict:
 
     with dask_client(args.scheduler, args.workers, dashboard_address=args.dashboard) as client:
         print(f"Dask: {client.scheduler.address}, {len(client.scheduler_info()['workers'])} workers"
-              + (f", dashboard {client.dashboard_link}" if args.dashboard else ""), file=sys.stderr)
+              + (f", dashboard {client.dashboard_link}" if args.dashboard else ""))
         return select_shards(target, raw, args.out, args.k, executor=client, **options)
 
 

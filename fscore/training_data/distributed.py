@@ -11,6 +11,7 @@ every worker at the same paths (a shared file system, the same environment).
 """
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 
 from fscore.training_data.streaming import select_shards
@@ -39,6 +40,8 @@ def dask_client(scheduler: str | None = None, n_workers: int | None = None, thre
         Threads of each local worker (featurising holds the GIL: processes, not threads, scale it).
     dashboard_address : str, optional
         Where the local cluster serves its dashboard (``":8787"``; the pages need ``bokeh``); ``None``: a free port.
+
+    The local cluster logs only errors (not, e.g., the nanny's warning when a worker is slow to stop at the end).
     """
     try:
         import dask
@@ -52,7 +55,8 @@ def dask_client(scheduler: str | None = None, n_workers: int | None = None, thre
         return
     with dask.config.set({WORKER_MALLOC: MMAP_THRESHOLD}), \
             LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True,
-                         dashboard_address=dashboard_address or ":0") as cluster, Client(cluster) as client:
+                         dashboard_address=dashboard_address or ":0", silence_logs=logging.ERROR) as cluster, \
+            Client(cluster) as client:
         yield client
 
 

@@ -162,12 +162,15 @@ def map_shards(function, jobs, executor=None, desc: str | None = None, callback=
                 if callback is not None:
                     callback(desc, i + 1, len(jobs))
             return results
-        futures = [executor.submit(function, *job) for job in jobs]
-        position = {id(future): i for i, future in enumerate(futures)}
-        if _is_dask(executor):
+        if _is_dask(executor):  # tasks named by their pass, as the dashboard's task stream shows them
             from distributed import as_completed
+
+            run = uuid.uuid4().hex[:12]
+            futures = [executor.submit(function, *job, key=f"dsir {desc}-{run}-{i}") for i, job in enumerate(jobs)]
         else:
             as_completed = _completed_locally
+            futures = [executor.submit(function, *job) for job in jobs]
+        position = {id(future): i for i, future in enumerate(futures)}
         try:
             for done, future in enumerate(as_completed(futures), 1):
                 results[position[id(future)]] = future.result()
