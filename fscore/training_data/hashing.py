@@ -100,7 +100,7 @@ class HashedNgrams:
     num_buckets : int, default 10000 (the paper's and the official package's)
     ngrams : int, default 2 (unigrams and bigrams)
     mode : ``"parity"`` (the official buckets) or ``"fast"`` (see the module docstring)
-    cache_size : int, how many distinct n-grams (parity) or tokens (fast) to remember before forgetting.
+    cache_size : int, how many distinct n-grams parity mode remembers before forgetting (fast mode needs no cache).
     """
 
     def __init__(self, num_buckets: int = 10000, ngrams: int = 2, mode: str = "parity", cache_size: int = 2_000_000):
