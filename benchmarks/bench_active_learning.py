@@ -34,7 +34,7 @@ def main():
     args = parser.parse_args()
     threads = set_threads()
     problems = {"thresholds (16 points, T=12)": NoisyThresholds(16, budget=12),
-                "20 questions (16 x 10, T=10)": NoisyTwentyQuestions(16, 10, budget=10, random_state=0),
+                "20 questions (16 x 16, T=12)": NoisyTwentyQuestions(16, 16, budget=12, p_yes=0.25, random_state=0),
                 "best arm (5 arms, T=25)": BestArmIdentification(5, budget=25)}
     ratios, better = {}, {}
     print(f"threads={threads}; batched: {args.episodes} episodes at once; loop: {args.loop_episodes} one at a time\n")

@@ -195,7 +195,9 @@ class PolicyNetwork(Policy, nn.Module):
 
     def __init__(self, problem, hidden=(64, 64), seed: int = 0, name: str = "learned"):
         nn.Module.__init__(self)
-        self.mlp = MLP(problem.n_features, problem.n_queries, hidden=hidden, seed=seed)
+        # float64: a float32 network's outputs differ in the last bits with the memory alignment of its inputs
+        # (MKL), which flips a sampled query now and then and makes two runs of the same seed drift apart.
+        self.mlp = MLP(problem.n_features, problem.n_queries, hidden=hidden, seed=seed).double()
         self.name = name
 
     def logits(self, problem, state) -> torch.Tensor:

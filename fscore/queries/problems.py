@@ -280,7 +280,7 @@ class HypothesisProblem:
         T = self.budget
         post = self.posterior(self.nominal_log_means, state)
         used = torch.full((state.counts.shape[0], 1), state.t / T, dtype=torch.float64)
-        return torch.cat([state.counts / T, (2 * state.sums - state.counts) / T, post, used], dim=1).float()
+        return torch.cat([state.counts / T, (2 * state.sums - state.counts) / T, post, used], dim=1)
 
     def noiseless_split(self, posterior: torch.Tensor) -> torch.Tensor:
         """``(B, n)``: the posterior probability that each query's noiseless answer is 1."""
@@ -454,7 +454,7 @@ class BestArmIdentification:
         T = self.budget
         means = torch.where(state.counts > 0, state.sums / state.counts.clamp(min=1), 0.0) / self.sigma
         used = torch.full((state.counts.shape[0], 1), state.t / T, dtype=torch.float64)
-        return torch.cat([state.counts / T, means, used], dim=1).float()
+        return torch.cat([state.counts / T, means, used], dim=1)
 
 
 # ------------------------------------------------------------------------------------------------ simulation
@@ -488,7 +488,7 @@ def rollout(problem, policy, instances: Instances, noise, policy_u, tie_u) -> Ro
     state = problem.initial_state(B)
     policy.reset(B)
     errors = [problem.answer(instances, state, tie_u[:, 0]) != instances.truth]
-    actions, outcomes, log_prob = [], [], torch.zeros(B)
+    actions, outcomes, log_prob = [], [], torch.zeros(B, dtype=torch.float64)
     for t in range(T):
         a, logp = policy.act(problem, instances, state, policy_u[:, t])
         y = problem.observe(instances, a, noise[:, t])

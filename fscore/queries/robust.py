@@ -128,7 +128,7 @@ def reinforce_step(problem, policy, optimizer, instances: Instances, repeats: in
     """
     index = np.repeat(np.arange(len(instances)), repeats)
     out = simulate(problem, policy, instances[index], generator)
-    loss = out.loss.float().reshape(len(instances), repeats)
+    loss = out.loss.reshape(len(instances), repeats)
     baseline = (loss.sum(dim=1, keepdim=True) - loss) / (repeats - 1)
     advantage = (loss - baseline).reshape(-1)
     objective = (advantage.detach() * out.log_prob).mean() - entropy * (-out.log_prob).mean()

@@ -47,6 +47,16 @@ def test_distance_dependent_noise_is_largest_next_to_the_threshold_and_harder_wi
     assert rho[0] < rho[1] < rho[2]
 
 
+def test_twenty_questions_table_is_distinct_and_biased_by_p_yes():
+    game = NoisyTwentyQuestions(16, 16, budget=12, p_yes=0.25, random_state=0)
+    assert np.unique(game.answers, axis=0).shape[0] == 16
+    assert 0.15 < game.answers.mean() < 0.35
+    with pytest.raises(ValueError, match="p_yes"):
+        NoisyTwentyQuestions(4, 4, budget=2, p_yes=1.0)
+    with pytest.raises(ValueError, match="cannot tell"):
+        NoisyTwentyQuestions(9, 3, budget=2)
+
+
 def test_classes_are_rings_of_the_complexity():
     edges = class_edges(np.geomspace(1, 100, 200), 2)
     assert edges[0] == 0 and np.isinf(edges[-1]) and 9 < edges[1] < 11
