@@ -1,6 +1,6 @@
 """Attention models shared by the book: linear self-attention (LSA) layers and a small causal transformer.
 
-* :class:`LinearSelfAttention` is the attention-only layer of von Oswald et al. (ICML 2023, Eq. 5): no
+* :class:`LinearSelfAttention` is the attention-only layer of von Oswald et al. (ICML 2023): no
   softmax, no normalisation, one head whose key size is the token size, and a residual update of every
   token from the keys and values of the *context* tokens (the query token is excluded, as in the authors'
   code, ``transformers_learn_icl_by_gd/src/transformer.py``, ``include_query=False``).
@@ -32,7 +32,7 @@ class LinearSelfAttention(nn.Module):
 
     .. math:: e_j \leftarrow e_j + P W_V \sum_{i \le T - n_{\text{query}}} e_i \, (W_K e_i)^\top (W_Q e_j)
 
-    (von Oswald et al., ICML 2023, Eq. 5, one head). The four ``D x D`` matrices are the parameters; the
+    (von Oswald et al., ICML 2023, one head). The four ``D x D`` matrices are the parameters; the
     default initialisation is a normal with variance ``init_scale / D`` (the authors' code uses a variance
     scaling of 0.002, ``src/config.py``).
 

@@ -2,8 +2,8 @@
 
 Kirsch, Harrison, Sohl-Dickstein, Schmidhuber & Metz, *General-Purpose In-Context Learning by Meta-Learning
 Transformers*, arXiv:2212.04458. A task is the data set seen through a random linear map of its inputs and a
-random permutation of its labels: task :math:`\\tau` turns :math:`(x, c)` into :math:`(A_\\tau x, \\pi_\\tau(c))`
-with :math:`(A_\\tau)_{jk} \\sim \\mathcal{N}(0, 1/d)`. A sequence model reads
+random permutation of its labels: task :math:`\\xi` turns :math:`(x, c)` into :math:`(R_\\xi x, \\psi_\\xi(c))`
+with :math:`(R_\\xi)_{jk} \\sim \\mathcal{N}(0, 1/d)`. A sequence model reads
 :math:`(x_1, c_1), (x_2, c_2), \\dots` and predicts each :math:`c_t` from :math:`x_t` and the pairs before it;
 the token at position ``t`` is :math:`x_t` next to the one-hot *previous* label :math:`c_{t-1}` (zeros at ``t = 1``).
 With ``pair_tokens=True`` the token also repeats the previous input :math:`x_{t-1}`, so that the pair

@@ -11,7 +11,7 @@ whose target :math:`w^\\top x_q` is hidden. Tokens are :math:`e_i = (x_i, y_i)` 
 
 Gradient descent on the in-context loss :math:`L(W) = \\frac{1}{2N} \\sum_i \\lVert W x_i - y_i \\rVert^2`
 from :math:`W_0 = 0` with step :math:`\\eta` is :func:`gd_predictions`; the weights of one linear
-self-attention layer that compute exactly one such step are :func:`gd_construction` (Prop. 1 of the paper);
+self-attention layer that compute exactly one such step are :func:`gd_construction` (the paper's construction);
 :func:`line_search` finds the best step size; :func:`train_lsa` trains layers on random tasks.
 """
 from __future__ import annotations
@@ -115,7 +115,7 @@ def gd_predictions(tasks: RegressionTasks, eta: float, steps: int = 1) -> torch.
     r"""Query predictions after each of ``steps`` steps of gradient descent on the in-context loss, ``(steps, B)``.
 
     :math:`W_{k+1} = W_k - \eta \nabla L(W_k)` with :math:`\nabla L(W) = \frac1N \sum_i (W x_i - y_i) x_i^\top`
-    from :math:`W_0 = 0`, and the prediction :math:`W_k x_q` (von Oswald et al., Sec. 2, Eq. 1–2).
+    from :math:`W_0 = 0`, and the prediction :math:`W_k x_q` (von Oswald et al., ICML 2023).
     """
     eta, steps = _positive_float("eta", eta), _positive_int("steps", steps)
     W = torch.zeros_like(tasks.x_query)
@@ -133,7 +133,7 @@ def gd_construction(dim: int, n_context: int, eta: float, W0=None):
     With tokens of size :math:`D = d + 1`,
     :math:`W_K = W_Q = \begin{pmatrix} I_d & 0 \\ 0 & 0 \end{pmatrix}`,
     :math:`W_V = \begin{pmatrix} 0 & 0 \\ W_0 & -1 \end{pmatrix}` and :math:`P = \frac{\eta}{N} I_D`
-    (von Oswald et al., Prop. 1; the code's ``create_weights`` puts :math:`\eta / N` on the last diagonal entry
+    (von Oswald et al., ICML 2023; the code's ``create_weights`` puts :math:`\eta / N` on the last diagonal entry
     of :math:`P` only, which gives the same layer because :math:`W_V` has only a last row). The layer then
     changes the last entry of every token by :math:`-\Delta W x_j`, where :math:`\Delta W = -\eta \nabla L(W_0)`:
     the query token's becomes :math:`-\Delta W x_q`, and each context token's target becomes the residual
@@ -219,7 +219,7 @@ def train_lsa(n_layers: int, dim: int, n_context: int, *, steps: int, batch_size
 def prediction_sensitivities(predict, tasks: RegressionTasks) -> torch.Tensor:
     """``d prediction / d x_query`` for every task, ``(B, d)``; ``predict(tasks) -> (B,)`` is differentiable.
 
-    The paper compares these between the trained model and GD ("model sensitivities", Sec. 3; the code's
+    The paper compares these between the trained model and GD ("model sensitivities"; the code's
     ``analyse``): for GD they are the learned weights :math:`\\Delta W` of each task.
     """
     x_query = tasks.x_query.detach().clone().requires_grad_(True)
