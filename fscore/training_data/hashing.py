@@ -114,11 +114,10 @@ class HashedNgrams:
         self._cache = self._new_cache()
 
     def _new_cache(self):
-        self._powers = np.ones(0, dtype=np.uint64), np.ones(0, dtype=np.uint64)  # fast mode's, grown on demand
         return _Cache(lambda ngram: sha256_bucket(ngram, self.num_buckets), self.cache_size)
 
-    def __getstate__(self):  # pickled to worker processes without the caches
-        return {k: v for k, v in self.__dict__.items() if k not in ("_cache", "_powers")}
+    def __getstate__(self):  # pickled to worker processes without the cache
+        return {k: v for k, v in self.__dict__.items() if k != "_cache"}
 
     def __setstate__(self, state):
         self.__dict__.update(state)
@@ -170,18 +169,6 @@ class HashedNgrams:
             rows.append(np.full(len(found), i, dtype=np.int64))
         return _concat(rows), _concat(cols)
 
-    def _power_tables(self, n: int):
-        """``base^i`` and ``base^-i`` modulo 2^64 for ``i < n`` (kept, and grown, between batches)."""
-        if len(self._powers[0]) < n:
-            size = max(n, 2 * len(self._powers[0]))
-            tables = []
-            for base in (_BASE, pow(_BASE, -1, 1 << 64)):
-                steps = np.full(size, base, dtype=np.uint64)
-                steps[0] = 1
-                tables.append(np.cumprod(steps, dtype=np.uint64))  # wraps modulo 2^64, as wanted
-            self._powers = tuple(tables)
-        return self._powers
-
     def _token_hashes(self, buffer: bytes, table: np.ndarray, doc_starts: np.ndarray):
         """Each token of ``buffer`` (maximal runs of one non-zero byte class): its document and 64-bit hash.
 
@@ -195,7 +182,7 @@ class HashedNgrams:
         inside = classes != 0
         starts = np.flatnonzero(edge[:-1] & inside)
         ends = np.flatnonzero(edge[1:] & inside) + 1
-        up, down = self._power_tables(len(codes) + 1)
+        up, down = _power_tables(len(codes) + 1)
         prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
         np.cumsum(codes * down[:len(codes)], out=prefix[1:])
         hashes = (prefix[ends] - prefix[starts]) * up[ends - 1] + (ends - starts).astype(np.uint64) * _GOLDEN
@@ -227,6 +214,25 @@ class HashedNgrams:
             cols.append(combined[keep])
         num = np.uint64(self.num_buckets)
         return _concat(rows), (_concat(cols, np.uint64) % num).astype(np.int64)
+
+
+_powers = (np.ones(0, dtype=np.uint64), np.ones(0, dtype=np.uint64))
+
+
+def _power_tables(n: int):
+    """``base^i`` and ``base^-i`` modulo 2^64 for ``i < n``: one pair per process, grown on demand, shared by
+    every featuriser (a worker unpickles a fresh featuriser per task: tables of its own made the heap grow)."""
+    global _powers
+    pair = _powers  # replaced whole, never changed in place: safe to read from several threads
+    if len(pair[0]) < n:
+        size = max(n, 2 * len(pair[0]))
+        tables = []
+        for base in (_BASE, pow(_BASE, -1, 1 << 64)):
+            steps = np.full(size, base, dtype=np.uint64)
+            steps[0] = 1
+            tables.append(np.cumprod(steps, dtype=np.uint64))  # wraps modulo 2^64, as wanted
+        pair = _powers = tuple(tables)
+    return pair
 
 
 def _is_str(text):
