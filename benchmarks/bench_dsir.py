@@ -234,7 +234,8 @@ def memory(multiples, jobs: int) -> tuple[dict, dict]:
     ratios = {
         f"peak memory, process pool (driver + workers), {large}x pool / {small}x pool":
             sum(peaks[large, "processes"]) / sum(peaks[small, "processes"]),
-        f"peak memory, Dask largest worker, {large}x pool / {small}x pool": peaks[large, "dask"][1] / peaks[small, "dask"][1],
+        f"peak memory, Dask largest worker, {large}x pool / {small}x pool":
+            peaks[large, "dask"][1] / peaks[small, "dask"][1],
         f"peak memory, Dask driver, {large}x pool / {small}x pool": peaks[large, "dask"][0] / peaks[small, "dask"][0],
         f"Dask, process pool and in-memory select identical documents, pools {'/'.join(f'{m}x' for m in multiples)} "
         "(1 = yes)": float(all(same.values())),
