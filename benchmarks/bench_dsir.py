@@ -12,8 +12,9 @@
    package, parity mode no slower; fast mode at least 50% of the ceiling. Then the whole pass over JSONL
    shards on ``--jobs`` processes (official ``compute_importance_weights`` against ``weigh_shards``).
 2. Scaling: ``select_shards`` on a pool of ``--scaling-multiple`` x the corpus, in this process, on a local
-   Dask cluster of 1 worker and of 2 workers (started and warmed up before timing): the speed-up from 1 to
-   2 workers, and the Dask path's overhead over the in-process path on one worker (goal: at most 1.2x).
+   Dask cluster of 1 worker and of 2 workers (started and warmed up before timing; the runs interleaved, the
+   best of two kept): the speed-up from 1 to 2 workers, and the Dask path's overhead over the in-process path
+   on one worker (goal: at most 1.2x).
 3. Memory and equality as the pool grows (1x, 10x, 100x the corpus, drawn with replacement into JSONL
    shards): each engine (process pool of ``--jobs``, Dask with ``--jobs`` workers, and the in-memory
    estimator) selects 1% of the pool in a fresh child process; the peak resident memory of the driver and
@@ -130,32 +131,38 @@ def digest(indices) -> str:
     return hashlib.sha256(np.asarray(indices, dtype=np.int64).tobytes()).hexdigest()[:16]
 
 
-def scaling(multiple: int, jobs: int) -> tuple[dict, dict]:
-    """Time ``select_shards`` in this process and on Dask with 1 and ``jobs`` workers; same selection."""
+def scaling(multiple: int, jobs: int, repeats: int = 2) -> tuple[dict, dict]:
+    """Time ``select_shards`` in this process and on Dask with 1 and ``jobs`` workers; same selection.
+
+    Both clusters are started (and their workers import the package) before any timing; the three runs are
+    interleaved ``repeats`` times, each into a fresh output folder (nothing reused), and the best time of each is
+    kept, so that a burst of load from other jobs on a shared CPU does not decide a ratio.
+    """
     corpus, target, _ = target_texts()
     n_docs = multiple * len(corpus)
     k = n_docs // 100
-    print(f"scaling: select_shards on {n_docs} documents ({multiple}x the corpus, fast mode, 1% selected)")
+    print(f"scaling: select_shards on {n_docs} documents ({multiple}x the corpus, fast mode, 1% selected), "
+          f"best of {repeats} interleaved runs")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         shards = write_pool(corpus["text"], tmp / "pool", n_docs, n_shards=4 * jobs * max(1, multiple // 5),
                             random_state=0)
         run = dict(target=target, shards=shards, k=k, random_state=0)
         start = time.perf_counter()
-        here = select_shards(out_dir=tmp / "here", dsir=DSIR(mode="fast"), n_jobs=1, **run)
-        seconds = {"in this process": time.perf_counter() - start}
-        selections = {"in this process": digest([r["index"] for r in here["selected"]])}
-        for workers in (1, jobs):
-            start = time.perf_counter()
-            with dask_client(n_workers=workers) as client:
-                warm(client)
-                startup = time.perf_counter() - start
-                start = time.perf_counter()
-                result = select_shards(out_dir=tmp / f"dask{workers}", dsir=DSIR(mode="fast"), executor=client, **run)
-                name = f"Dask, {workers} worker{'s' if workers > 1 else ''}"
-                seconds[name] = time.perf_counter() - start
-                selections[name] = digest([r["index"] for r in result["selected"]])
-            print(f"  (local cluster of {workers} started and warmed up in {startup:.1f} s, not counted)")
+        with dask_client(n_workers=1) as one, dask_client(n_workers=jobs) as many:
+            warm(one)
+            warm(many)
+            print(f"  (local clusters of 1 and {jobs} workers started and warmed up in "
+                  f"{time.perf_counter() - start:.1f} s, not counted)")
+            engines = {"in this process": dict(n_jobs=1), "Dask, 1 worker": dict(executor=one),
+                       f"Dask, {jobs} workers": dict(executor=many)}
+            seconds, selections = {name: np.inf for name in engines}, {}
+            for repeat in range(repeats):
+                for i, (name, options) in enumerate(engines.items()):
+                    start = time.perf_counter()
+                    result = select_shards(out_dir=tmp / f"out-{repeat}-{i}", dsir=DSIR(mode="fast"), **options, **run)
+                    seconds[name] = min(seconds[name], time.perf_counter() - start)
+                    selections[name] = digest([r["index"] for r in result["selected"]])
     for name, value in seconds.items():
         print(f"  {name:24s} {value:7.1f} s   {n_docs / value:8.0f} docs/s   selection {selections[name]}")
     one, many = seconds["Dask, 1 worker"], seconds[f"Dask, {jobs} workers"]
