@@ -23,6 +23,9 @@ def test_notebook_follows_the_house_rules(notebook):
     assert "SCALE" in "".join(code[0]["source"]) and "SEED" in "".join(code[0]["source"])
     assert not any(c.get("outputs") or c.get("execution_count") for c in code), "outputs must be stripped in git"
     assert nb["metadata"].get("kernelspec", {}).get("name") == "python3"
+    missing = [i for i, c in enumerate(nb["cells"]) if not c.get("id")]
+    assert (nb["nbformat"], nb["nbformat_minor"]) >= (4, 5) and not missing, \
+        f"every cell needs an id (nbformat 4.5; nbformat will refuse notebooks without): cells {missing}"
     assert str(notebook.relative_to(ROOT).with_suffix("")) in toc_files(ROOT), "the chapter must be listed in _toc.yml"
     assert "run.report()" in "".join(code[-1]["source"]), "the chapter must end with its reproduction checks"
 
