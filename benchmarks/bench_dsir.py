@@ -44,7 +44,6 @@ from fscore.training_data.distributed import dask_client  # noqa: E402
 from fscore.training_data.streaming import featurise_shard  # noqa: E402
 from fscore.datasets.text_corpus import load_text_corpus, split_target_and_pool  # noqa: E402
 
-SHARED_CPU_NOTE = "measured on a 2-core CPU shared with other jobs"
 
 
 def write_jsonl(path: Path, texts) -> str:
@@ -257,7 +256,7 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="processes or Dask workers for the multi-core passes")
     parser.add_argument("--scaling-multiple", type=int, default=10, help="pool size of the scaling runs (x corpus)")
     parser.add_argument("--pool-multiples", type=int, nargs="+", default=[1, 10, 100])
-    parser.add_argument("--note", default=SHARED_CPU_NOTE, help="how the CPU was shared, for the record")
+    parser.add_argument("--note", default=None, help="anything to add to the record (the machine's load is added)")
     parser.add_argument("--measure-pool", help=argparse.SUPPRESS)
     parser.add_argument("--engine", choices=("processes", "dask", "memory"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -269,7 +268,7 @@ def main(argv=None) -> int:
         ratios.update(part[0])
         better.update(part[1])
     note = (f"{args.docs} documents for throughput, {args.jobs} processes/workers, scaling on a "
-            f"{args.scaling_multiple}x pool, pools {args.pool_multiples}x; {args.note}")
+            f"{args.scaling_multiple}x pool, pools {args.pool_multiples}x" + (f"; {args.note}" if args.note else ""))
     print(f"recorded in {write_benchmark('dsir', ratios, note=note, better=better)}")
     return 0
 

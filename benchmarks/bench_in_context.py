@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
 import torch
 from sklearn.decomposition import PCA
 
@@ -76,7 +75,7 @@ def main():
     key_equal = "one constructed LSA layer equals one GD step (max difference <= 1e-10)"
     ratios[key_equal], better[key_equal] = equal, "higher"
     note = (f"{threads} thread(s); steps/s are absolute rates, not ratios (higher is faster); LSA/GD best of "
-            f"{args.repeats}; on a CPU shared with other jobs")
+            f"{args.repeats}")
     print(f"\nrecorded in {write_benchmark('in_context', ratios, note=note, better=better)}")
 
 

@@ -6,14 +6,14 @@
    closed form) against greedy forward selection that refits a least-squares model for every candidate at every
    pick (k * d refits, scikit-learn's LinearRegression): time ratio, and whether the picks agree.
 
-The note records the machine's load average during the run: on a shared CPU every ratio moves.
+The record's note ends with the machine's load average (fscore.results.write_benchmark): on a shared CPU every
+ratio moves.
 
     python benchmarks/bench_linear_selection.py [--repeats 5]
 """
 from __future__ import annotations
 
 import argparse
-import os
 import time
 
 import numpy as np
@@ -79,7 +79,7 @@ def main():
         ratios[f"n={n} d={d} k={k}: linear Sequential Attention / refitting greedy"] = sa_t / greedy_t
         print(f"{n:>6} {d:>6} {k:>4} {sa_t:>9.3f} {greedy_t:>9.3f} {sa_t / greedy_t:>7.2f} "
               f"{str(list(sa.ranking_) == list(omp)):>9} {str(list(sa.ranking_) == greedy):>12}")
-    note = f"best of {args.repeats} runs; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end"
+    note = f"best of {args.repeats} runs"
     print(f"\nrecorded in {write_benchmark('linear_selection', ratios, note=note)}")
 
 

@@ -161,13 +161,24 @@ def check_unit(unit) -> None:
 
 
 # ------------------------------------------------------------------------------------- benchmarks
+def machine_load() -> str:
+    """``"load average 0.4 on 2 cores when recorded"``: the 1-minute load average (empty where the OS has none)."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # Windows
+        return ""
+    return f"load average {load:.1f} on {os.cpu_count()} cores when recorded"
+
+
 def write_benchmark(name: str, ratios: dict, device: str | None = None, note: str | None = None,
                     better: dict | None = None) -> Path:
     """Write ``results/benchmarks/<name>.json``: each comparison's ratio and which way is better.
 
     ``ratios`` maps a comparison (``"fscore OMP / sklearn OMP, time"``) to its ratio; ``better`` maps a
     comparison to ``"lower"`` or ``"higher"`` (default ``"lower"``: a time or memory ratio of fscore over
-    the reference, below 1 when fscore is faster or smaller). ``device`` defaults to this machine's.
+    the reference, below 1 when fscore is faster or smaller). ``device`` defaults to this machine's. The note
+    ends with the machine's load when the ratios were recorded (:func:`machine_load`): a ratio measured while
+    other jobs shared the cores moves, and the record says so.
     """
     if not name or "/" in name or name.startswith("."):
         raise ValueError(f"a benchmark needs a plain file name, got {name!r}")
@@ -198,6 +209,7 @@ def write_benchmark(name: str, ratios: dict, device: str | None = None, note: st
     folder = benchmarks_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.json"
+    note = "; ".join(part for part in (note, machine_load()) if part)
     payload = {"schema": SCHEMA, "name": name, "device": device, "date": now(), "note": note, "ratios": clean}
     path.write_text(json.dumps(payload, indent=2) + "\n")
     return path

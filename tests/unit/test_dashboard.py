@@ -128,6 +128,7 @@ def test_write_benchmark_round_trips(book):
     page = dashboard.benchmarks_html(frame)
     assert "<td data-label=\"Better\" class=\"fscore-col-better\">lower is better</td>" in page
     assert "higher is better" in page and page.count("CPU (test)") == 1  # the device once, in the heading row
+    assert "load average" in json.loads(path.read_text())["note"]  # how busy the machine was, for the record
 
 
 def test_benchmark_ratios_have_three_significant_figures(book):
