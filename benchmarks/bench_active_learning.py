@@ -10,7 +10,6 @@ noise): the time ratio batched / loop per episode (lower = batched faster) and t
 from __future__ import annotations
 
 import argparse
-import time
 
 import torch
 
@@ -19,12 +18,7 @@ from fscore.queries.problems import BestArmIdentification, NoisyThresholds, Nois
     simulate_loop
 from fscore.results import write_benchmark
 from fscore.runtime import set_threads
-
-
-def timed(fn):
-    started = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - started, out
+from timing import best_of
 
 
 def main():
@@ -46,9 +40,9 @@ def main():
         instances = problem.sample_instances(args.episodes, 0)
         for policy in policies:
             with torch.no_grad():
-                batch_t, _ = timed(lambda: simulate(problem, policy, instances, torch.Generator().manual_seed(0)))
+                batch_t, _ = best_of(1, lambda: simulate(problem, policy, instances, torch.Generator().manual_seed(0)))
                 head = instances[list(range(args.loop_episodes))]
-                loop_t, loop = timed(lambda: simulate_loop(problem, policy, head, torch.Generator().manual_seed(1)))
+                loop_t, loop = best_of(1, lambda: simulate_loop(problem, policy, head, torch.Generator().manual_seed(1)))
                 check = simulate(problem, policy, head, torch.Generator().manual_seed(1))
             equal = bool(torch.equal(check.actions, loop.actions) and torch.equal(check.errors, loop.errors))
             batched_rate, loop_rate = args.episodes / batch_t, args.loop_episodes / loop_t

@@ -43,22 +43,13 @@ from fscore.training_data import DSIR, read_texts, select_shards, weigh_shards, 
 from fscore.training_data.distributed import dask_client  # noqa: E402
 from fscore.training_data.streaming import featurise_shard  # noqa: E402
 from fscore.datasets.text_corpus import load_text_corpus, split_target_and_pool  # noqa: E402
+from timing import best_of  # noqa: E402
 
 
 
 def write_jsonl(path: Path, texts) -> str:
     path.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
     return str(path)
-
-
-def timed(function, repeats: int = 2) -> float:
-    """The best of ``repeats`` wall-clock times of ``function()``."""
-    best = np.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def target_texts():
@@ -87,12 +78,12 @@ def throughput(n_docs: int, jobs: int) -> tuple[dict, dict]:
             return len(texts) / seconds
 
         print(f"featurise-and-weight, {len(texts)} documents of the book's corpus, one core")
-        ceiling = timed(lambda: [t.lower().split() for t in texts], repeats=3)
-        base = timed(lambda: [official.importance_estimator(official.featurizer(t)) for t in texts])
+        ceiling = best_of(3, lambda: [t.lower().split() for t in texts])[0]
+        base = best_of(2, lambda: [official.importance_estimator(official.featurizer(t)) for t in texts])[0]
         print(f"  {'ceiling: lower().split() alone':36s} {rate(ceiling):9.0f} docs/s")
         print(f"  {'official data-selection 1.0.3':36s} {rate(base):9.0f} docs/s")
         for mode, dsir in ours.items():
-            seconds = timed(lambda: dsir.weigh(texts), repeats=3)
+            seconds = best_of(3, lambda: dsir.weigh(texts))[0]
             ratios[f"weigh, {mode} mode, 1 core: fscore / official"] = seconds / base
             ratios[f"weigh, {mode} mode, 1 core: throughput / ceiling (lowercase and split)"] = ceiling / seconds
             better[f"weigh, {mode} mode, 1 core: throughput / ceiling (lowercase and split)"] = "higher"
@@ -100,21 +91,20 @@ def throughput(n_docs: int, jobs: int) -> tuple[dict, dict]:
                   f"{base / seconds:5.2f}x the official, {ceiling / seconds:5.1%} of the ceiling")
 
         print("one shard task from its JSONL file (read, parse, featurise, weigh), one core")
-        ceiling = timed(lambda: [t.lower().split() for t in read_texts(whole)], repeats=3)
+        ceiling = best_of(3, lambda: [t.lower().split() for t in read_texts(whole)])[0]
         print(f"  {'ceiling: read, parse, lower, split':36s} {rate(ceiling):9.0f} docs/s")
         for mode, dsir in ours.items():
-            seconds = timed(lambda: featurise_shard(dsir, whole, "weights"), repeats=3)
+            seconds = best_of(3, lambda: featurise_shard(dsir, whole, "weights"))[0]
             key = f"shard task, {mode} mode, 1 core: throughput / ceiling (read, parse, lowercase, split)"
             ratios[key], better[key] = ceiling / seconds, "higher"
             print(f"  {'fscore featurise_shard, ' + mode:36s} {rate(seconds):9.0f} docs/s   "
                   f"{ceiling / seconds:5.1%} of the ceiling")
 
         print(f"whole pass over {jobs} JSONL shards, {jobs} processes")
-        base = timed(official.compute_importance_weights, repeats=1)
+        base = best_of(1, official.compute_importance_weights)[0]
         print(f"  {'official data-selection 1.0.3':36s} {rate(base):9.0f} docs/s")
         for mode, dsir in ours.items():
-            seconds = timed(lambda: weigh_shards(dsir, shards, tmp / f"w-{mode}-{time.time_ns()}", n_jobs=jobs),
-                            repeats=1)
+            seconds = best_of(1, lambda: weigh_shards(dsir, shards, tmp / f"w-{mode}-{time.time_ns()}", n_jobs=jobs))[0]
             ratios[f"weigh shards, {mode} mode, {jobs} processes: fscore / official"] = seconds / base
             print(f"  {'fscore weigh_shards, ' + mode:36s} {rate(seconds):9.0f} docs/s   "
                   f"{base / seconds:5.2f}x the official")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -30,21 +29,7 @@ from fscore.filtering import clip_score  # noqa: E402
 from fscore.nn.contrastive import TwoTower, train_clip  # noqa: E402
 from fscore.results import write_benchmark  # noqa: E402
 from fscore.runtime import default_device, device_description, set_threads  # noqa: E402
-
-
-def timed(function, repeats: int = 3) -> float:
-    """The best of ``repeats`` wall-clock times of ``function()`` (after one warm-up call)."""
-    function()
-    best = np.inf
-    for _ in range(repeats):
-        if torch.cuda.is_available():
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        function()
-        if torch.cuda.is_available():
-            torch.cuda.synchronize()
-        best = min(best, time.perf_counter() - start)
-    return best
+from timing import best_of  # noqa: E402
 
 
 def score_one_at_a_time(model, images, tokens):
@@ -104,9 +89,9 @@ def main(argv=None) -> int:
     n_ref = min(args.reference_pairs, args.pairs)
     assert np.allclose(ours[:n_ref], score_one_at_a_time(model, images[:n_ref], tokens[:n_ref]), atol=1e-4)
     assert np.allclose(ours, score_from_full_matrix(model, images, tokens), atol=1e-4)
-    t_ours = timed(lambda: clip_score(model, images, tokens)) / args.pairs
-    t_single = timed(lambda: score_one_at_a_time(model, images[:n_ref], tokens[:n_ref]), repeats=1) / n_ref
-    t_matrix = timed(lambda: score_from_full_matrix(model, images, tokens)) / args.pairs
+    t_ours = best_of(3, lambda: clip_score(model, images, tokens), warm_up=True)[0] / args.pairs
+    t_single = best_of(1, lambda: score_one_at_a_time(model, images[:n_ref], tokens[:n_ref]), warm_up=True)[0] / n_ref
+    t_matrix = best_of(3, lambda: score_from_full_matrix(model, images, tokens), warm_up=True)[0] / args.pairs
     print(f"scoring: fscore {1 / t_ours:,.0f} pairs/s; one pair at a time {1 / t_single:,.0f} pairs/s; "
           f"full matrix then diagonal {1 / t_matrix:,.0f} pairs/s")
 
@@ -125,8 +110,8 @@ def main(argv=None) -> int:
     a, b = ours_train(), plain_train()
     assert all(torch.allclose(p, q, atol=1e-5) for p, q in zip(a.parameters(), b.parameters())), \
         "train_clip and the plain loop should take the same steps"
-    t_train = timed(ours_train) / args.steps
-    t_plain = timed(plain_train) / args.steps
+    t_train = best_of(3, ours_train, warm_up=True)[0] / args.steps
+    t_plain = best_of(3, plain_train, warm_up=True)[0] / args.steps
     print(f"training step (batch 128): fscore {1000 * t_train:.1f} ms; plain loop {1000 * t_plain:.1f} ms")
     ratios = {"clip_score / one pair at a time, time a pair": t_ours / t_single,
               "clip_score / full similarity matrix, time a pair": t_ours / t_matrix,

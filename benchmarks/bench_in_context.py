@@ -24,15 +24,7 @@ from fscore.queries.gpicl import TaskFamily, meta_train
 from fscore.queries.in_context import constructed_stack, gd_predictions, lsa_predictions, regression_tasks
 from fscore.results import write_benchmark
 from fscore.runtime import set_threads
-
-
-def best_of(repeats, fn):
-    times, out = [], None
-    for _ in range(repeats):
-        started = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - started)
-    return min(times), out
+from timing import best_of
 
 
 def steps_per_second(family, model_kwargs, steps, batch_size, length):

@@ -14,7 +14,6 @@ ratio moves.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 from sklearn.linear_model import LinearRegression, OrthogonalMatchingPursuit
@@ -23,18 +22,7 @@ from fscore.results import write_benchmark
 from fscore.datasets import make_sparse_regression
 from fscore.features import OMP, LinearSequentialAttention
 from fscore.runtime import set_threads
-
-
-def best_of(repeats, fn, warm_up=True):
-    """The best of ``repeats`` timed calls, after one untimed call (torch and BLAS set-up) if ``warm_up``."""
-    if warm_up:
-        fn()
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - started)
-    return min(times), out
+from timing import best_of
 
 
 def refit_greedy(X, y, k):
@@ -63,8 +51,8 @@ def main():
     for n, d, k in [(500, 100, 10), (2000, 500, 25), (5000, 1000, 50)]:
         X, y, *_ = make_sparse_regression(n, d, k, correlation=0.5, noise=0.5, random_state=0)
         X = unit_columns(X)
-        ours_t, ours = best_of(args.repeats, lambda: OMP(k=k).fit(X, y))
-        ref_t, ref = best_of(args.repeats, lambda: OrthogonalMatchingPursuit(n_nonzero_coefs=k).fit(X, y))
+        ours_t, ours = best_of(args.repeats, lambda: OMP(k=k).fit(X, y), warm_up=True)
+        ref_t, ref = best_of(args.repeats, lambda: OrthogonalMatchingPursuit(n_nonzero_coefs=k).fit(X, y), warm_up=True)
         same = set(ours.ranking_) == set(np.flatnonzero(ref.coef_))
         ratios[f"OMP n={n} d={d} k={k}: fscore / scikit-learn"] = ours_t / ref_t
         print(f"{n:>6} {d:>6} {k:>4} {ours_t:>10.4f} {ref_t:>10.4f} {ours_t / ref_t:>7.2f} {str(same):>11}")
@@ -73,7 +61,7 @@ def main():
     print(f"{'n':>6} {'d':>6} {'k':>4} {'SA s':>9} {'greedy s':>9} {'ratio':>7} {'SA = OMP':>9} {'SA = greedy':>12}")
     for n, d, k in [(500, 50, 5), (1000, 100, 10), (2000, 200, 10)]:
         X, y, *_ = make_sparse_regression(n, d, k, correlation=0.5, noise=0.5, random_state=1)
-        sa_t, sa = best_of(max(1, args.repeats // 2), lambda: LinearSequentialAttention(k=k).fit(X, y))
+        sa_t, sa = best_of(max(1, args.repeats // 2), lambda: LinearSequentialAttention(k=k).fit(X, y), warm_up=True)
         greedy_t, greedy = best_of(1, lambda: refit_greedy(X, y, k), warm_up=False)
         omp = OMP(k=k).fit(X, y).ranking_
         ratios[f"n={n} d={d} k={k}: linear Sequential Attention / refitting greedy"] = sa_t / greedy_t

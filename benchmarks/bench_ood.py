@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -26,16 +25,7 @@ sys.path.insert(0, str(ROOT))
 from fscore.inputs import ClassMixtureScore, GroupedGaussianScore, KNNScore, MahalanobisScore  # noqa: E402
 from fscore.inputs.reference import load_pytorch_ood  # noqa: E402
 from fscore.results import write_benchmark  # noqa: E402
-
-
-def timed(function, repeats: int = 3) -> float:
-    """The best of ``repeats`` wall-clock times of ``function()``."""
-    best = np.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
+from timing import best_of  # noqa: E402
 
 
 def main() -> None:
@@ -59,7 +49,7 @@ def main() -> None:
             "mixture K=4": ClassMixtureScore(4, reg=1e-3).fit(Z, y),
             "grouped (8 groups)": GroupedGaussianScore(8, 1e-3).fit(Z, y),
             "kNN (k=50)": KNNScore(50).fit(Z)}
-    seconds = {name: timed(lambda s=s: s.score(Zt)) for name, s in ours.items()}
+    seconds = {name: best_of(3, lambda s=s: s.score(Zt))[0] for name, s in ours.items()}
     for name, t in seconds.items():
         print(f"fscore {name:22s} {args.test / t:12,.0f} inputs/s")
     ratios = {
@@ -78,7 +68,7 @@ def main() -> None:
                       torch.as_tensor(Z), labels), torch.as_tensor(Zt)),
                   "kNN (k=50)": (detector.KNN(None, k=50).fit_features(torch.as_tensor(Z), labels), torch.as_tensor(Zt))}
         for name, (det, features) in theirs.items():
-            t = timed(lambda d=det, f=features: d.predict_features(f))
+            t = best_of(3, lambda d=det, f=features: d.predict_features(f))[0]
             print(f"pytorch-ood {name:17s} {args.test / t:12,.0f} inputs/s")
             ratios[f"fscore {name} / pytorch-ood, time per input"] = seconds[name] / t
     for key, value in ratios.items():

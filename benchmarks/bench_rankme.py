@@ -16,7 +16,6 @@ the time ratio fscore / numpy, and whether the two values agree to 1e-9 (relativ
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import torch
@@ -24,21 +23,13 @@ import torch
 from fscore.inputs import rankme
 from fscore.results import write_benchmark
 from fscore.runtime import set_threads
+from timing import best_of
 
 
 def direct_rankme(Z, eps=1e-7):
     s = np.linalg.svd(np.asarray(Z, dtype=np.float64), compute_uv=False)
     p = s / s.sum() + eps
     return float(np.exp(-np.sum(p * np.log(p))))
-
-
-def best_of(repeats, fn):
-    times, out = [], None
-    for _ in range(repeats):
-        started = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - started)
-    return min(times), out
 
 
 def matrices(n, d, seed=0):

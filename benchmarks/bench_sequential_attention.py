@@ -29,17 +29,7 @@ from fscore.features import ForwardSelectionNet, SequentialAttentionNet
 from fscore.runtime import default_device, device_description, set_threads
 from fscore.features import evaluate_subsets
 from fscore.nn import MLP, encode_labels, train, zscore_stats
-
-
-def best_of(repeats, fn):
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        out = fn()
-        if torch.cuda.is_available():
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - started)
-    return min(times), out
+from timing import best_of
 
 
 def plain_mlp(X, y, hidden, epochs, batch_size, lr, device, seed=0):
