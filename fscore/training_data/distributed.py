@@ -15,7 +15,6 @@ import logging
 import os
 from contextlib import contextmanager
 
-from fscore.training_data.streaming import select_shards
 
 # Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_=65536, which also turns off glibc's adaptive mmap
 # threshold: every array above 128 KiB is then mapped and unmapped afresh, and the featuriser's per-batch
@@ -83,14 +82,3 @@ def dask_client(scheduler: str | None = None, n_workers: int | None = None, thre
                          dashboard_address=dashboard_address or ":0", silence_logs=logging.ERROR) as cluster, \
             Client(cluster) as client:
         yield client
-
-
-def select_on_dask(target, shards, out_dir, k: int, scheduler: str | None = None, n_workers: int | None = None,
-                   **kwargs) -> dict:
-    """:func:`~fscore.training_data.streaming.select_shards` with a Dask cluster as its executor.
-
-    ``scheduler`` and ``n_workers`` are :func:`dask_client`'s; every other argument is ``select_shards``'s.
-    Returns the manifest.
-    """
-    with dask_client(scheduler, n_workers) as client:
-        return select_shards(target, shards, out_dir, k, executor=client, **kwargs)

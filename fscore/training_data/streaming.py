@@ -452,9 +452,9 @@ def select_shards(target, shards, out_dir, k: int, dsir: DSIR | None = None, tar
                   text_key: str = "text", skip_bad_lines: bool = False, id_key: str = "id", callback=None) -> dict:
     """DSIR end to end on a pool of shards, resumable: fit, weigh, resample, write the selection and a manifest.
 
-    The command line's ``select`` (``python -m fscore.training_data select``) and the Dask entry point
-    (:func:`fscore.training_data.distributed.select_on_dask`) both call this; the selection equals
-    ``dsir.select`` on the concatenated pool for the same ``random_state``.
+    The command line's ``select`` (``python -m fscore.training_data select``) calls this, on a Dask client from
+    :func:`fscore.training_data.distributed.dask_client` or a process pool; the selection equals ``dsir.select`` on
+    the concatenated pool for the same ``random_state``.
 
     Parameters
     ----------
